@@ -1,5 +1,5 @@
 """`python -m agentspec` runs the command line."""
 
-from agentspec.cli import main
+from agentspec.cli.main import main
 
 raise SystemExit(main())

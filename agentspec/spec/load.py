@@ -94,22 +94,29 @@ def _is_cross_field_message(error: ErrorDetails) -> bool:
     return not error["loc"] and error["type"] == "value_error"
 
 
-def _validation_problem(path: Path, positions: KeyPositions, error: ErrorDetails) -> Problem:
+def validation_problems(
+    path: Path, positions: KeyPositions, error: ValidationError, model: type[BaseModel] = Spec, prefix: Key = ()
+) -> list[Problem]:
+    """Every error of a pydantic validation of TOML data, located in its file (for specs and configs)."""
+    return [_validation_problem(path, positions, e, model, prefix) for e in error.errors(include_url=False)]
+
+
+def _validation_problem(
+    path: Path, positions: KeyPositions, error: ErrorDetails, model: type[BaseModel] = Spec, prefix: Key = ()
+) -> Problem:
     loc: Key = tuple(error["loc"])
+    located: Key = (*prefix, *loc)
     kind = error["type"]
     if kind == "extra_forbidden":
         name = str(loc[-1])
-        allowed = sorted(_allowed_keys(loc[:-1]))
+        allowed = sorted(_allowed_keys(model, loc[:-1]))
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed keys here: {', '.join(allowed)}"
-        return _problem_at(path, positions, loc, f"unknown key {name!r}; {hint}")
-    if kind == "missing":
-        name = str(loc[-1])
-        if name == "tests":
-            return _problem_at(path, positions, loc, "a spec needs tests: add at least one [[tests]] table")
-        return _problem_at(path, positions, loc, f"required key {name!r} is missing")
-    if kind == "too_short" and loc == ("tests",):
+        return _problem_at(path, positions, located, f"unknown key {name!r}; {hint}")
+    if model is Spec and loc == ("tests",) and kind in ("missing", "too_short"):
         return _problem_at(path, positions, loc, "a spec needs tests: add at least one [[tests]] table")
+    if kind == "missing":
+        return _problem_at(path, positions, located, f"required key {str(loc[-1])!r} is missing")
     message = error["msg"].removeprefix("Value error, ")
     if kind == "literal_error" and isinstance(error.get("input"), str):
         expected = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
@@ -144,8 +151,8 @@ def _parse_field(field: str) -> Key:
     return tuple(parts)
 
 
-def _allowed_keys(loc: Key) -> set[str]:
-    model: Any = Spec
+def _allowed_keys(root: type[BaseModel], loc: Key) -> set[str]:
+    model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue

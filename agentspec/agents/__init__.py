@@ -1,0 +1,25 @@
+"""Agents: what acts on a workspace. Importing this package registers the built-in ones."""
+
+from agentspec.agents import reference
+from agentspec.agents.base import (
+    Agent,
+    AgentResult,
+    AgentTask,
+    Endpoint,
+    agent_names,
+    get_agent,
+    register_agent,
+    register_agent_factory,
+)
+
+__all__ = [
+    "Agent",
+    "AgentResult",
+    "AgentTask",
+    "Endpoint",
+    "agent_names",
+    "get_agent",
+    "reference",
+    "register_agent",
+    "register_agent_factory",
+]

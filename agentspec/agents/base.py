@@ -1,0 +1,132 @@
+"""The agent interface: what every agent gets, what it returns, and the registry the CLI looks names up in."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from agentspec.errors import UsageError
+from agentspec.sandbox import Sandbox
+from agentspec.spec.model import Limits, Spec
+
+PROVIDERS = ("ollama", "openai", "anthropic")
+_DEFAULT_BASE_URLS = {
+    "ollama": "http://127.0.0.1:11434",
+    "openai": "http://127.0.0.1:8000/v1",
+    "anthropic": "https://api.anthropic.com",
+}
+_BASE_URL_VARIABLES = {"ollama": "OLLAMA_HOST", "openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A model behind a server: `provider/name` plus where the server listens."""
+
+    provider: str
+    name: str
+    base_url: str
+
+    @property
+    def model(self) -> str:
+        """The `provider/name` form used on the command line and in reports."""
+        return f"{self.provider}/{self.name}"
+
+    @classmethod
+    def parse(cls, model: str, base_url: str | None = None) -> Endpoint:
+        """Parse `provider/name`; the base URL comes from the flag, the provider's variable, or its default."""
+        provider, sep, name = model.partition("/")
+        if not sep or not name or provider not in PROVIDERS:
+            raise UsageError(
+                f"model {model!r} should be provider/name with provider one of {', '.join(PROVIDERS)}, "
+                "e.g. ollama/qwen3.5:27b or openai/my-served-model"
+            )
+        url = base_url or os.environ.get(_BASE_URL_VARIABLES[provider]) or _DEFAULT_BASE_URLS[provider]
+        if "://" not in url:
+            url = f"http://{url}"
+        return cls(provider, name, url.rstrip("/"))
+
+
+@dataclass(frozen=True)
+class AgentTask:
+    """Everything an agent gets for one attempt."""
+
+    spec: Spec
+    workspace: Path
+    scratch: Path
+    sandbox: Sandbox
+    endpoint: Endpoint | None = None
+
+    @property
+    def instructions(self) -> str:
+        """The prompt, verbatim from the spec."""
+        return self.spec.instructions
+
+    @property
+    def limits(self) -> Limits:
+        """The agent's budget."""
+        return self.spec.limits
+
+
+@dataclass
+class AgentResult:
+    """What an agent did: its transcript, turns, tokens, time, and the error that stopped it, if any."""
+
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    turns: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    duration_s: float = 0.0
+    error: str | None = None
+    failure_kind: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Agent(ABC):
+    """Acts on a workspace. Subclasses set `name` and implement `act`."""
+
+    name: ClassVar[str]
+    needs_model: ClassVar[bool] = True
+
+    @property
+    def label(self) -> str:
+        """How the agent appears in reports."""
+        return self.name
+
+    @abstractmethod
+    async def act(self, task: AgentTask) -> AgentResult:
+        """Work on `task.workspace`; return what happened (raise nothing for the attempt's own failures)."""
+
+
+AgentFactory = Callable[[str], Agent]
+_REGISTRY: dict[str, AgentFactory] = {}
+A = TypeVar("A", bound=type[Agent])
+
+
+def register_agent(cls: A) -> A:
+    """Class decorator: make an agent available by its `name` on the command line."""
+    _REGISTRY[cls.name] = lambda _argument: cls()
+    return cls
+
+
+def register_agent_factory(prefix: str, factory: AgentFactory) -> None:
+    """Register agents named `prefix:argument`, e.g. `command:<template>`."""
+    _REGISTRY[prefix + ":"] = factory
+
+
+def agent_names() -> list[str]:
+    """Every registered agent name (prefixes end with ':')."""
+    return sorted(_REGISTRY)
+
+
+def get_agent(name: str) -> Agent:
+    """Look an agent up by name, or `prefix:argument`."""
+    if name in _REGISTRY:
+        return _REGISTRY[name](name)
+    prefix, sep, argument = name.partition(":")
+    if sep and prefix + ":" in _REGISTRY:
+        return _REGISTRY[prefix + ":"](argument)
+    raise UsageError(f"unknown agent {name!r}; choose from {', '.join(agent_names())}")

@@ -1,0 +1,93 @@
+"""What the terminal shows: a live progress bar during a run, tables after it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from agentspec.store.report import grid, leaderboard
+from agentspec.store.sqlite import AttemptRecord
+
+_STYLE = {"passed": "green", "failed": "red", "error": "yellow"}
+
+
+class AttemptProgress:
+    """A progress bar with passed/failed/error counts; one line per attempt when not on a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.counts: Counter[str] = Counter()
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    @contextmanager
+    def live(self, total: int) -> Iterator[None]:
+        """Show the bar while the block runs."""
+        if not self.console.is_terminal:
+            yield
+            return
+        self._progress = Progress(
+            TextColumn("[bold]attempts"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        self._task = self._progress.add_task(self._description(), total=total)
+        with self._progress:
+            yield
+
+    def _description(self) -> str:
+        return " ".join(f"[{_STYLE[k]}]{k} {self.counts[k]}[/]" for k in ("passed", "failed", "error"))
+
+    def update(self, record: AttemptRecord) -> None:
+        """Count one finished attempt."""
+        self.counts[record.outcome] += 1
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, advance=1, description=self._description())
+        else:
+            kind = f" ({record.failure_kind})" if record.failure_kind else ""
+            self.console.print(
+                f"[{_STYLE[record.outcome]}]{record.outcome}[/]{kind} {record.task} {record.agent} "
+                f"{record.model} #{record.trial} {record.tests_passed}/{record.tests_total} tests "
+                f"{record.duration_s:.1f}s"
+            )
+
+
+def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
+    """The leaderboard and the task x model grid."""
+    if not records:
+        console.print("No attempts recorded.")
+        return
+    board = Table(title="Results")
+    for column in ("agent", "model", "score", "pass@1", "95% CI", "avg time", "avg turns", "backend"):
+        board.add_column(column)
+    for row in leaderboard(records):
+        low, high = row.interval
+        board.add_row(
+            row.agent,
+            row.model,
+            row.score,
+            f"{row.pass_at_1:.0%}",
+            f"{low:.0%}-{high:.0%}",
+            f"{row.avg_time_s:.1f}s",
+            f"{row.avg_turns:.1f}",
+            row.backend,
+        )
+    console.print(board)
+    tasks, columns, cells = grid(records)
+    table = Table(title="Tasks")
+    table.add_column("task")
+    for column in columns:
+        table.add_column(column)
+    for task in tasks:
+        values = [cells.get((task, c), "") for c in columns]
+        styled = [f"[green]{v}[/]" if v and v.split("/")[0] == v.split("/")[1].rstrip("!") else f"[red]{v}[/]" for v in values]
+        table.add_row(task, *styled)
+    console.print(table)

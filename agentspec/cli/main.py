@@ -1,0 +1,40 @@
+"""The `agentspec` command line: parses arguments, calls the library, prints, sets the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from agentspec.cli import run_commands, spec_commands
+from agentspec.errors import UsageError, UserError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = _Parser(prog="agentspec", description="Evaluate language models as coding agents.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    spec_commands.add_commands(commands)
+    run_commands.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Handler = args.handler
+        return handler(args)
+    except UserError as exc:
+        print(f"agentspec: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("agentspec: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,161 @@
+"""Commands about runs: run (the matrix of attempts) and report (what the store holds)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from agentspec.agents import get_agent
+from agentspec.agents.base import Agent
+from agentspec.cli.display import AttemptProgress, print_summary
+from agentspec.config import ProjectConfig, find_config
+from agentspec.errors import UsageError
+from agentspec.runner.plan import NO_MODEL, Cell, plan
+from agentspec.runner.run import Runner
+from agentspec.sandbox import Sandbox
+from agentspec.spec.suite import load_specs
+from agentspec.store import report
+from agentspec.store.sqlite import Store
+
+HINT = (
+    "No agent or model given: running the reference solutions. To evaluate a model, name it, e.g. "
+    "--agent claude-code --model ollama/qwen3.5:27b (Ollama), or --model openai/NAME "
+    "--base-url http://127.0.0.1:8000/v1 (vLLM)."
+)
+
+
+def add_commands(commands: Any) -> None:
+    """Register this module's subcommands."""
+    run = commands.add_parser("run", help="run specs against agents and models, grade and store the results")
+    run.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec files or folders")
+    run.add_argument("--agent", help="reference, none, or a model-driven agent (default: builtin with --model)")
+    run.add_argument("--model", action="append", help="provider/name, e.g. ollama/qwen3.5:27b (repeatable)")
+    run.add_argument("--base-url", help="the model server's URL (default: the provider's usual address)")
+    run.add_argument("--trials", type=int, help="attempts per (spec, agent, model)")
+    run.add_argument("--concurrency", type=int, help="attempts at once (default: one per core)")
+    run.add_argument("--endpoint-concurrency", type=int, help="attempts at once against one model server")
+    run.add_argument("--results", type=Path, help="results folder (default: results/)")
+    run.add_argument("--rerun", action="store_true", help="run attempts again even if already recorded")
+    run.add_argument("--sandbox", choices=["auto", "bwrap", "none"], help="how model-written code is confined")
+    run.set_defaults(handler=cmd_run)
+
+    show = commands.add_parser("report", help="summarise recorded attempts")
+    show.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
+    show.add_argument("--format", choices=["table", "json", "markdown", "csv"], default="table")
+    show.add_argument("--run", dest="run_id", help="only this run's attempts")
+    show.set_defaults(handler=cmd_report)
+
+
+def _cells(args: argparse.Namespace, config: ProjectConfig | None) -> tuple[list[Cell], bool]:
+    """The (agent, model) cells to run, and whether the embedded default was used."""
+    trials = args.trials or (config.run.trials if config else 1)
+    if args.agent or args.model:
+        agent = args.agent or ("builtin" if args.model else "reference")
+        models = args.model or [NO_MODEL]
+        return [Cell(agent, m, args.base_url, trials) for m in models], False
+    if config and config.matrix:
+        cells = []
+        for entry in config.matrix:
+            for model in entry.models or [NO_MODEL]:
+                cells.append(Cell(entry.agent, model, args.base_url or entry.base_url, args.trials or entry.trials or trials))
+        return cells, False
+    return [Cell("reference", NO_MODEL, None, trials)], True
+
+
+def _agents(cells: list[Cell]) -> dict[str, Agent]:
+    agents: dict[str, Agent] = {}
+    for cell in cells:
+        agent = agents.setdefault(cell.agent, get_agent(cell.agent))
+        if agent.needs_model and cell.model == NO_MODEL:
+            raise UsageError(f"agent {cell.agent!r} needs a model, e.g. --model ollama/qwen3.5:27b")
+        if not agent.needs_model and cell.model != NO_MODEL:
+            raise UsageError(f"agent {cell.agent!r} uses no model; drop --model {cell.model}")
+    return agents
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Plan, run and record the attempts; print the summary."""
+    for flag in ("trials", "concurrency", "endpoint_concurrency"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise UsageError(f"--{flag.replace('_', '-')} must be at least 1")
+    specs = load_specs(args.paths)
+    found = find_config(Path.cwd())
+    config_path, config = found if found else (None, None)
+    cells, default = _cells(args, config)
+    agents = _agents(cells)
+    results = args.results or (
+        config_path.parent / config.run.results if config_path and config else Path("results")
+    )
+    sandbox = Sandbox(args.sandbox or (config.run.sandbox if config else "auto"))
+    console = Console(stderr=True, highlight=False)
+    if default:
+        console.print(HINT)
+
+    attempts = plan(specs, cells)
+    with Store(results) as store:
+        progress = AttemptProgress(console)
+        runner = Runner(
+            store,
+            sandbox,
+            agents,
+            rerun=args.rerun,
+            on_progress=progress.update,
+            endpoint_cap=args.endpoint_concurrency or (config.run.endpoint_concurrency if config else None),
+        )
+        if args.concurrency or (config and config.run.concurrency):
+            runner.concurrency = args.concurrency or (config.run.concurrency if config else 1) or 1
+        todo = runner.pending(attempts)
+        if not todo:
+            console.print(
+                f"Nothing new to run: all {len(attempts)} attempts are already recorded in {results}/ "
+                "(use --rerun to run them again)."
+            )
+        else:
+            skipped = len(attempts) - len(todo)
+            console.print(
+                f"Running {len(todo)} attempts ({len(specs)} specs x {len(cells)} agent/model x trials), "
+                f"concurrency {runner.concurrency}, sandbox {sandbox.mode}"
+                + (f"; {skipped} already recorded, skipped" if skipped else "")
+            )
+            command = shlex.join(["agentspec", *sys.argv[1:]])
+            details = {"specs": {s.id: s.content_hash() for s in specs}, "sandbox": sandbox.mode}
+            try:
+                with progress.live(len(todo)):
+                    asyncio.run(runner.run(todo, command, details))
+            except KeyboardInterrupt:
+                recorded = len(store.finished_keys([a.key for a in attempts]))
+                console.print(
+                    f"Interrupted: {recorded} of {len(attempts)} attempts are recorded in {results}/. "
+                    "Run the same command again to resume."
+                )
+                return 130
+        keys = {a.key for a in attempts}
+        records = [r for r in store.attempts() if r.key in keys]
+    print_summary(Console(), records)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Print what the results store holds, as a table, JSON, Markdown or CSV."""
+    if not (args.results / "results.sqlite").is_file():
+        raise UsageError(f"no results in {args.results}/ (run `agentspec run` first, or pass --results DIR)")
+    with Store(args.results) as store:
+        if args.run_id and args.run_id not in {r.id for r in store.runs()}:
+            raise UsageError(f"no run {args.run_id!r} in {args.results}/")
+        records = store.attempts(args.run_id)
+    if args.format == "json":
+        print(report.render_json(records))
+    elif args.format == "csv":
+        sys.stdout.write(report.render_csv(records))
+    elif args.format == "markdown":
+        sys.stdout.write(report.render_markdown(records))
+    else:
+        print_summary(Console(), records)
+    return 0

@@ -1,0 +1,118 @@
+"""Commands about specs: validate, schema, check (task health)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from agentspec.errors import UsageError
+from agentspec.runner.check import Health, check_specs
+from agentspec.sandbox import Sandbox
+from agentspec.spec.schema import spec_schema_text
+from agentspec.spec.suite import load_specs, load_suite
+
+
+def add_commands(commands: Any) -> None:
+    """Register this module's subcommands."""
+    validate = commands.add_parser("validate", help="check spec files and report every problem")
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec files or folders")
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.set_defaults(handler=cmd_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a spec file")
+    schema.set_defaults(handler=cmd_schema)
+
+    check = commands.add_parser("check", help="task health: tests fail on the starter, pass on the reference")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec files or folders")
+    check.add_argument("--format", choices=["table", "json"], default="table")
+    check.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto")
+    check.add_argument("--concurrency", type=int, default=2)
+    check.set_defaults(handler=cmd_check)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate spec files and report every problem."""
+    suite = load_suite(args.paths)
+    if not suite.problems:
+        raise UsageError("no spec files found (looked for *.toml)")
+    if args.format == "json":
+        report = {
+            "specs": [
+                {
+                    "path": str(path),
+                    "id": suite.ids.get(path),
+                    "valid": not problems,
+                    "errors": [
+                        {"line": p.line, "column": p.column, "field": p.field, "message": p.message}
+                        for p in problems
+                    ],
+                }
+                for path, problems in suite.problems.items()
+            ]
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        for problems in suite.problems.values():
+            for problem in problems:
+                print(problem)
+        total = len(suite.problems)
+        invalid = sum(1 for problems in suite.problems.values() if problems)
+        print(f"{total - invalid} valid, {invalid} invalid" if invalid else f"{total} valid specs", file=sys.stderr)
+    return 0 if suite.valid else 1
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of a spec file."""
+    sys.stdout.write(spec_schema_text())
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Grade each spec's starter and reference solution; exit 1 if any spec is unhealthy."""
+    specs = load_specs(args.paths)
+    sandbox = Sandbox(args.sandbox)
+    results = asyncio.run(check_specs(specs, sandbox, max(1, args.concurrency)))
+    if args.format == "json":
+        print(json.dumps({"specs": [_health_json(h) for h in results]}, indent=2))
+    else:
+        _print_health(results, sandbox.mode)
+    return 0 if all(h.healthy for h in results) else 1
+
+
+def _health_json(health: Health) -> dict[str, Any]:
+    return {
+        "id": health.spec.id,
+        "healthy": health.healthy,
+        "problems": health.problems,
+        "fail_to_pass": health.fail_to_pass,
+        "pass_to_pass": health.pass_to_pass,
+        "reference": {"passed": health.reference.tests_passed, "total": health.reference.tests_total},
+    }
+
+
+def _print_health(results: list[Health], sandbox_mode: str) -> None:
+    console = Console()
+    table = Table(title=f"Task health (sandbox: {sandbox_mode})")
+    for column in ("spec", "starter fails", "reference passes", "healthy"):
+        table.add_column(column)
+    for health in results:
+        starter, reference = health.starter, health.reference
+        table.add_row(
+            health.spec.id,
+            f"{len(health.fail_to_pass)} of {starter.tests_total} failing",
+            f"{reference.tests_passed}/{reference.tests_total}",
+            "[green]yes[/]" if health.healthy else "[red]no[/]",
+        )
+    console.print(table)
+    for health in results:
+        for problem in health.problems:
+            console.print(f"[red]{health.spec.id}[/]: {problem}", highlight=False)
+    healthy = sum(h.healthy for h in results)
+    console.print(f"{healthy} healthy, {len(results) - healthy} unhealthy" if healthy < len(results) else f"{healthy} healthy")

@@ -1,0 +1,201 @@
+"""Grading: the spec's pristine tests, run with pytest in a sandboxed copy of the final workspace.
+
+Nothing the agent could touch is trusted. The copy gets every test file (visible and hidden)
+restored from the spec, every pytest control file (conftest.py, pytest.ini, ...) removed unless
+the starter had it, and pytest runs isolated (`python -I`, no plugin autoload) with its JUnit
+XML written outside the workspace. An attempt passes only when pytest exits 0 and every
+collected test passed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from agentspec.runner.workspace import write_file
+from agentspec.sandbox import Sandbox
+from agentspec.spec.model import PYTEST_CONTROL_FILES, File, Grading, Spec
+
+TestOutcome = Literal["passed", "failed", "error", "skipped"]
+_IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
+_OUTPUT_KEEP = 200_000
+DEFAULT_COMMAND = Grading().command
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test's verdict from pytest's JUnit XML."""
+
+    __test__ = False
+    id: str
+    outcome: TestOutcome
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The verdict on one workspace."""
+
+    passed: bool
+    tests: list[TestResult]
+    returncode: int | None
+    duration_s: float
+    output: str
+    failure_kind: str | None = None
+    tampered: list[str] = field(default_factory=list)
+
+    @property
+    def tests_passed(self) -> int:
+        """How many tests passed."""
+        return sum(1 for t in self.tests if t.outcome == "passed")
+
+    @property
+    def tests_total(self) -> int:
+        """How many tests were graded."""
+        return len(self.tests)
+
+    def failing(self) -> set[str]:
+        """Ids of the tests that did not pass."""
+        return {t.id for t in self.tests if t.outcome != "passed"}
+
+
+def protected_files(spec: Spec) -> list[File]:
+    """Files grading restores from the spec: every test, and the starter's own pytest control files."""
+    controls = [f for f in spec.files if PurePosixPath(f.path).name in PYTEST_CONTROL_FILES]
+    return [*controls, *spec.tests]
+
+
+def tampered_paths(spec: Spec, final: Path) -> list[str]:
+    """Protected paths the agent changed, deleted or planted (visible tests and pytest control files)."""
+    expected = {f.path: f.text for f in protected_files(spec) if not getattr(f, "hidden", False)}
+    changed = []
+    for path, text in expected.items():
+        target = final / path
+        if target.is_symlink() or not target.is_file() or target.read_bytes() != text.encode("utf-8"):
+            changed.append(path)
+    for path in _control_files(final):
+        if path not in expected:
+            changed.append(path)
+    return sorted(set(changed))
+
+
+def _control_files(root: Path) -> list[str]:
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.name in PYTEST_CONTROL_FILES and (p.is_file() or p.is_symlink())
+    )
+
+
+def prepare_grading_copy(spec: Spec, final: Path, copy: Path, extra: Iterable[File] = ()) -> None:
+    """Copy `final` to `copy` (symlinks kept as links), then restore every protected file from the spec."""
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(final, copy, symlinks=True, ignore=_IGNORED)
+    for path in _control_files(copy):
+        (copy / path).unlink()
+    for entry in [*extra, *protected_files(spec)]:
+        write_file(copy, entry.path, entry.text)
+
+
+def pytest_argv(spec: Spec, junit: Path) -> list[str]:
+    """The grading command with agentspec's own flags appended.
+
+    With the default command, only the spec's test files are collected, so tests the agent
+    added of its own can neither help nor hurt it.
+    """
+    command = list(spec.grading.command)
+    if command == DEFAULT_COMMAND:
+        command += [t.path for t in spec.tests if _is_test_module(t.path)]
+    if command[0] in ("python", "python3"):
+        command[:1] = [sys.executable, "-I"]
+    elif command[0] == "pytest":
+        command[:1] = [sys.executable, "-I", "-m", "pytest"]
+    return [
+        *command,
+        f"--junitxml={junit}",
+        "-o",
+        "junit_family=xunit1",
+        "-o",
+        "pythonpath=.",
+        "--rootdir=.",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
+
+
+def _is_test_module(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+def grading_env() -> dict[str, str]:
+    """A small, fixed environment: no plugin autoload, no bytecode, UTF-8."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+
+
+async def run_tests(spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox) -> Grade:
+    """Run the spec's test command in `workdir` (already prepared) and read the verdict."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    junit = report_dir / "junit.xml"
+    junit.unlink(missing_ok=True)
+    done = await sandbox.run(
+        pytest_argv(spec, junit),
+        cwd=workdir,
+        timeout_s=spec.grading.timeout_s,
+        env=grading_env(),
+        writable=[report_dir],
+    )
+    output = (done.stdout + done.stderr)[-_OUTPUT_KEEP:]
+    tests = parse_junit(junit) if junit.is_file() else []
+    if done.timed_out:
+        return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout")
+    if not tests:
+        return Grade(False, tests, done.returncode, done.duration_s, output, "no_tests")
+    passed = done.returncode == 0 and all(t.outcome == "passed" for t in tests)
+    return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed")
+
+
+async def grade_workspace(spec: Spec, final: Path, scratch: Path, sandbox: Sandbox) -> Grade:
+    """Grade the agent's final workspace with the pristine tests; record tampering."""
+    tampered = tampered_paths(spec, final)
+    copy = scratch / "grading"
+    prepare_grading_copy(spec, final, copy)
+    grade = await run_tests(spec, copy, scratch / "report", sandbox)
+    return Grade(
+        grade.passed, grade.tests, grade.returncode, grade.duration_s, grade.output, grade.failure_kind, tampered
+    )
+
+
+def parse_junit(path: Path) -> list[TestResult]:
+    """Per-test outcomes from a JUnit XML report (pytest's xunit1 family)."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError:
+        return []
+    results = []
+    for case in root.iter("testcase"):
+        classname = case.get("classname", "")
+        name = case.get("name", "")
+        test_id = f"{classname}::{name}" if classname else name
+        outcome: TestOutcome = "passed"
+        message = ""
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                outcome = "failed" if child.tag == "failure" else "error" if child.tag == "error" else "skipped"
+                message = (child.get("message") or child.text or "")[:2000]
+                break
+        results.append(TestResult(test_id, outcome, message))
+    return results

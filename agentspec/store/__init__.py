@@ -1,0 +1,1 @@
+"""The results store (SQLite + artifacts) and the summaries made from it."""

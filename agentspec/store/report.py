@@ -1,0 +1,157 @@
+"""Summaries of recorded attempts: the leaderboard (per agent and model) and the task x model grid."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agentspec.store.sqlite import AttemptRecord
+
+# The report's JSON keys per attempt (DESIGN.md contract first, then the rest of the record).
+CONTRACT_KEYS = (
+    "task",
+    "agent",
+    "model",
+    "trial",
+    "outcome",
+    "failure_kind",
+    "tests_passed",
+    "tests_total",
+    "duration_s",
+    "findings",
+)
+CSV_KEYS = (*CONTRACT_KEYS[:-1], "turns", "tokens_in", "tokens_out", "agent_duration_s", "run_id", "key")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One leaderboard line: an agent with a model."""
+
+    agent: str
+    model: str
+    tasks: int
+    passed: int
+    attempts: int
+    errors: int
+    avg_time_s: float
+    avg_turns: float
+    tokens: int
+    pass_at_1: float
+    interval: tuple[float, float]
+
+    @property
+    def backend(self) -> str:
+        """The provider part of the model, or '-' for model-less agents."""
+        return self.model.split("/", 1)[0] if "/" in self.model else "-"
+
+    @property
+    def score(self) -> str:
+        """Passed attempts over attempts, the article's '24/24'."""
+        return f"{self.passed}/{self.attempts}"
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k from n trials with c passes (Chen et al., 2021)."""
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def wilson_interval(passed: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a pass rate."""
+    if total == 0:
+        return (0.0, 0.0)
+    rate = passed / total
+    denominator = 1 + z * z / total
+    centre = (rate + z * z / (2 * total)) / denominator
+    half = z * math.sqrt(rate * (1 - rate) / total + z * z / (4 * total * total)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def leaderboard(records: Sequence[AttemptRecord]) -> list[Row]:
+    """One row per (agent, model), best pass rate first."""
+    groups: dict[tuple[str, str], list[AttemptRecord]] = defaultdict(list)
+    for record in records:
+        groups[(record.agent, record.model)].append(record)
+    rows = []
+    for (agent, model), group in groups.items():
+        passed = sum(1 for r in group if r.outcome == "passed")
+        by_task: dict[str, list[AttemptRecord]] = defaultdict(list)
+        for r in group:
+            by_task[r.task].append(r)
+        per_task = [pass_at_k(len(rs), sum(r.outcome == "passed" for r in rs), 1) for rs in by_task.values()]
+        rows.append(
+            Row(
+                agent=agent,
+                model=model,
+                tasks=len(by_task),
+                passed=passed,
+                attempts=len(group),
+                errors=sum(1 for r in group if r.outcome == "error"),
+                avg_time_s=sum(r.duration_s for r in group) / len(group),
+                avg_turns=sum(r.turns for r in group) / len(group),
+                tokens=sum(r.tokens_in + r.tokens_out for r in group),
+                pass_at_1=sum(per_task) / len(per_task),
+                interval=wilson_interval(passed, len(group)),
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.pass_at_1, r.avg_time_s, r.agent, r.model))
+
+
+def grid(records: Sequence[AttemptRecord]) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
+    """Tasks x (agent model) cells, each 'passed/attempts' (with a '!' when an attempt errored)."""
+    tasks = sorted({r.task for r in records})
+    columns = [f"{row.agent} {row.model}" if row.model != "-" else row.agent for row in leaderboard(records)]
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in records:
+        column = f"{r.agent} {r.model}" if r.model != "-" else r.agent
+        cell = counts[(r.task, column)]
+        cell[0] += r.outcome == "passed"
+        cell[1] += 1
+        cell[2] += r.outcome == "error"
+    cells = {key: f"{p}/{n}" + ("!" if e else "") for key, (p, n, e) in counts.items()}
+    return tasks, columns, cells
+
+
+def attempt_json(record: AttemptRecord) -> dict[str, Any]:
+    """One attempt in the report's JSON shape: the contract keys first, then everything else recorded."""
+    data = record.as_dict()
+    return {**{k: data[k] for k in CONTRACT_KEYS}, **{k: v for k, v in data.items() if k not in CONTRACT_KEYS}}
+
+
+def render_json(records: Sequence[AttemptRecord]) -> str:
+    """`{"attempts": [...]}` as promised in DESIGN.md."""
+    return json.dumps({"attempts": [attempt_json(r) for r in records]}, indent=2)
+
+
+def render_csv(records: Sequence[AttemptRecord]) -> str:
+    """One CSV line per attempt."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_KEYS)
+    for record in records:
+        data = record.as_dict()
+        writer.writerow([data[k] for k in CSV_KEYS])
+    return out.getvalue()
+
+
+def render_markdown(records: Sequence[AttemptRecord]) -> str:
+    """The leaderboard and the grid as Markdown tables."""
+    lines = ["| Agent | Model | Score | pass@1 | 95% CI | Avg time | Avg turns | Backend |", "|---|---|---|---|---|---|---|---|"]
+    for row in leaderboard(records):
+        low, high = row.interval
+        lines.append(
+            f"| {row.agent} | {row.model} | {row.score} | {row.pass_at_1:.0%} | {low:.0%}-{high:.0%} "
+            f"| {row.avg_time_s:.1f}s | {row.avg_turns:.1f} | {row.backend} |"
+        )
+    tasks, columns, cells = grid(records)
+    lines += ["", "| Task | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+    for task in tasks:
+        lines.append(f"| {task} | " + " | ".join(cells.get((task, c), "") for c in columns) + " |")
+    return "\n".join(lines) + "\n"

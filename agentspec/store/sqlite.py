@@ -1,0 +1,243 @@
+"""The results store: one SQLite file (WAL) beside a folder of per-attempt artifacts.
+
+An attempt is written in one transaction after its artifacts are in place, so a run killed at
+any moment leaves each attempt either fully recorded or absent (and re-run on resume).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    command TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    key TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    task TEXT NOT NULL,
+    spec_hash TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    model TEXT NOT NULL,
+    trial INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('passed', 'failed', 'error')),
+    failure_kind TEXT,
+    tests_passed INTEGER NOT NULL,
+    tests_total INTEGER NOT NULL,
+    duration_s REAL NOT NULL,
+    finished_at REAL NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_run ON attempts(run_id);
+CREATE TABLE IF NOT EXISTS findings (
+    attempt_key TEXT NOT NULL REFERENCES attempts(key) ON DELETE CASCADE,
+    rule TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    path TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    "column" INTEGER NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS findings_by_attempt ON findings(attempt_key);
+CREATE TABLE IF NOT EXISTS baselines (spec_hash TEXT PRIMARY KEY, tests TEXT NOT NULL);
+"""
+
+
+@dataclass
+class AttemptRecord:
+    """Everything recorded about one finished attempt (the report's JSON shape, plus details)."""
+
+    key: str
+    task: str
+    spec_hash: str
+    agent: str
+    model: str
+    trial: int
+    outcome: str
+    failure_kind: str | None
+    tests_passed: int
+    tests_total: int
+    duration_s: float
+    run_id: str = ""
+    agent_duration_s: float = 0.0
+    grade_duration_s: float = 0.0
+    turns: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    error: str | None = None
+    tampered: list[str] = field(default_factory=list)
+    fail_to_pass: dict[str, str] = field(default_factory=dict)
+    pass_to_pass: dict[str, str] = field(default_factory=dict)
+    tests: list[dict[str, str]] = field(default_factory=list)
+    changed_files: list[str] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    backend: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    finished_at: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain dict, JSON-ready."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One `agentspec run` invocation."""
+
+    id: str
+    started_at: float
+    finished_at: float | None
+    command: str
+    details: dict[str, Any]
+
+
+class Store:
+    """A results folder: `results.sqlite` and `artifacts/<attempt key>/`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.artifacts = folder / "artifacts"
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "results.sqlite"
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(
+            f"BEGIN IMMEDIATE; {_SCHEMA}"
+            f" INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
+        )
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def start_run(self, command: str, details: dict[str, Any] | None = None) -> Run:
+        """Record the start of a run and return it."""
+        run = Run(time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], time.time(), None, command, details or {})
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO runs(id, started_at, command, details) VALUES (?, ?, ?, ?)",
+                (run.id, run.started_at, run.command, json.dumps(run.details)),
+            )
+        return run
+
+    def finish_run(self, run_id: str, details: dict[str, Any] | None = None) -> None:
+        """Mark a run finished, merging `details` into what was recorded at its start."""
+        with self._transaction() as db:
+            row = db.execute("SELECT details FROM runs WHERE id = ?", (run_id,)).fetchone()
+            merged = {**json.loads(row["details"]), **(details or {})} if row else details or {}
+            db.execute(
+                "UPDATE runs SET finished_at = ?, details = ? WHERE id = ?", (time.time(), json.dumps(merged), run_id)
+            )
+
+    def runs(self) -> list[Run]:
+        """Every run, oldest first."""
+        rows = self._db.execute("SELECT * FROM runs ORDER BY started_at").fetchall()
+        return [Run(r["id"], r["started_at"], r["finished_at"], r["command"], json.loads(r["details"])) for r in rows]
+
+    def finished_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` already have a recorded attempt."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key FROM attempts WHERE key IN ({marks})", chunk).fetchall()
+            found.update(r["key"] for r in rows)
+        return found
+
+    def baseline(self, spec_hash: str) -> dict[str, str] | None:
+        """The untouched starter's per-test outcomes for a spec version, if recorded."""
+        row = self._db.execute("SELECT tests FROM baselines WHERE spec_hash = ?", (spec_hash,)).fetchone()
+        return None if row is None else dict(json.loads(row["tests"]))
+
+    def save_baseline(self, spec_hash: str, tests: dict[str, str]) -> None:
+        """Record the untouched starter's per-test outcomes for a spec version."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO baselines(spec_hash, tests) VALUES (?, ?)", (spec_hash, json.dumps(tests)))
+
+    def artifact_dir(self, key: str) -> Path:
+        """Where the artifacts of attempt `key` live once recorded."""
+        return self.artifacts / key
+
+    def record(self, record: AttemptRecord, staged_artifacts: Path | None = None) -> None:
+        """Store one finished attempt: move its staged artifacts in place, then write its row atomically."""
+        if staged_artifacts is not None:
+            final = self.artifact_dir(record.key)
+            if final.exists():
+                shutil.rmtree(final)
+            staged_artifacts.rename(final)
+        record.finished_at = record.finished_at or time.time()
+        with self._transaction() as db:
+            db.execute("DELETE FROM attempts WHERE key = ?", (record.key,))
+            db.execute(
+                "INSERT INTO attempts(key, run_id, task, spec_hash, agent, model, trial, outcome, failure_kind,"
+                " tests_passed, tests_total, duration_s, finished_at, record)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.key,
+                    record.run_id,
+                    record.task,
+                    record.spec_hash,
+                    record.agent,
+                    record.model,
+                    record.trial,
+                    record.outcome,
+                    record.failure_kind,
+                    record.tests_passed,
+                    record.tests_total,
+                    record.duration_s,
+                    record.finished_at,
+                    json.dumps(record.as_dict()),
+                ),
+            )
+            db.executemany(
+                'INSERT INTO findings(attempt_key, rule, severity, path, line, "column", message)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (record.key, f["rule"], f["severity"], f["path"], f["line"], f["column"], f["message"])
+                    for f in record.findings
+                ],
+            )
+
+    def attempts(self, run_id: str | None = None) -> list[AttemptRecord]:
+        """Recorded attempts, all of them or one run's, in the order they finished."""
+        query = "SELECT record FROM attempts"
+        params: tuple[str, ...] = ()
+        if run_id is not None:
+            query += " WHERE run_id = ?"
+            params = (run_id,)
+        rows = self._db.execute(query + " ORDER BY finished_at, key", params).fetchall()
+        return [AttemptRecord(**json.loads(r["record"])) for r in rows]
