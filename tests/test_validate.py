@@ -225,3 +225,19 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "no such file or folder" in capsys.readouterr().err
     assert main(["validate", str(tmp_path)]) == 2
     assert main(["validate", "--format", "yaml", str(tmp_path)]) == 2
+
+
+def test_review_settings_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    review = (
+        '\n[review]\nrules = ["quadratic"]\nthread_safety = "required"\n\n'
+        '[[review.scaling]]\nfunction = "missing:f"\nsetup = "(n,"\n'
+    )
+    errors = errors_of(capsys, write(tmp_path, GOOD + review))
+    assert [(line, field) for line, _, field, _ in errors] == [
+        (26, "review.thread_safety"),
+        (29, "review.scaling[0].function"),
+        (30, "review.scaling[0].setup"),
+    ]
+    assert "leaves out 'thread-safety'" in errors[0][3]
+    assert "no file missing.py" in errors[1][3]
+    assert errors[2][3].startswith("not a Python expression")

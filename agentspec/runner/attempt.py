@@ -24,8 +24,6 @@ from agentspec.store.sqlite import AttemptRecord
 ERROR_KINDS = frozenset(
     {"backend_error", "model_not_found", "no_tool_support", "harness_error", "sandbox_error", "agent_crash"}
 )
-# Past the agent's own limit, the runner stops waiting after this much grace.
-_GRACE_S = 30.0
 
 Reviewer = Callable[[Attempt, Mapping[str, str]], list[dict[str, Any]]]
 
@@ -38,6 +36,8 @@ class AttemptContext:
     work_root: Path
     reviewer: Reviewer | None = None
     keep_workspaces: bool = False
+    # Past the agent's own time limit, the runner stops waiting for it after this much grace.
+    agent_grace_s: float = 30.0
 
 
 async def run_attempt(
@@ -56,7 +56,7 @@ async def run_attempt(
     endpoint = Endpoint.parse(attempt.model, attempt.base_url) if attempt.model != NO_MODEL else None
     task = AgentTask(attempt.spec, workspace, scratch / "agent", context.sandbox, endpoint)
     task.scratch.mkdir()
-    result = await _act(agent, task)
+    result = await _act(agent, task, context.agent_grace_s)
 
     grade = await grade_workspace(attempt.spec, workspace, scratch, context.sandbox)
     final = read_tree(workspace)
@@ -66,7 +66,8 @@ async def run_attempt(
     if context.reviewer is not None:
         findings = context.reviewer(attempt, {p: final[p] for p in changed if p in final})
 
-    outcome, failure_kind = _verdict(result, grade)
+    missing = sorted(set(baseline or ()) - {t.id for t in grade.tests})
+    outcome, failure_kind = _verdict(result, grade, missing)
     record = AttemptRecord(
         key=attempt.key,
         task=attempt.spec.id,
@@ -103,10 +104,10 @@ async def run_attempt(
     return record, artifacts
 
 
-async def _act(agent: Agent, task: AgentTask) -> AgentResult:
+async def _act(agent: Agent, task: AgentTask, grace_s: float) -> AgentResult:
     started = time.perf_counter()
     try:
-        result = await asyncio.wait_for(agent.act(task), timeout=task.limits.time_s + _GRACE_S)
+        result = await asyncio.wait_for(agent.act(task), timeout=task.limits.time_s + grace_s)
     except TimeoutError:
         result = AgentResult(error=f"agent still running after {task.limits.time_s:.0f}s", failure_kind="agent_timeout")
     except Exception as exc:  # an agent's bug is this attempt's error, not the run's
@@ -117,9 +118,12 @@ async def _act(agent: Agent, task: AgentTask) -> AgentResult:
     return result
 
 
-def _verdict(result: AgentResult, grade: Grade) -> tuple[str, str | None]:
-    if grade.passed:
+def _verdict(result: AgentResult, grade: Grade, missing: list[str]) -> tuple[str, str | None]:
+    if grade.passed and not missing:
         return "passed", None
+    if grade.passed:
+        # Tests the starter had did not run at all: something hid them from pytest.
+        return "failed", "tests_missing"
     if result.failure_kind in ERROR_KINDS:
         return "error", result.failure_kind
     return "failed", result.failure_kind or grade.failure_kind or "tests_failed"

@@ -55,6 +55,7 @@ class Runner:
     reviewer: Reviewer | None = None
     rerun: bool = False
     on_progress: Progress | None = None
+    agent_grace_s: float = 30.0
     _endpoint_gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False)
     _baselines: dict[str, asyncio.Task[dict[str, str]]] = field(default_factory=dict, init=False)
 
@@ -77,7 +78,7 @@ class Runner:
             async def one(attempt: Attempt) -> None:
                 async with gate, self._endpoint_gate(attempt):
                     baseline = await self._baseline(attempt.spec, work_root)
-                    context = AttemptContext(self.sandbox, work_root, self.reviewer)
+                    context = AttemptContext(self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s)
                     record, artifacts = await run_attempt(attempt, self.agents[attempt.agent], context, baseline)
                 record.run_id = run.id
                 self.store.record(record, artifacts)

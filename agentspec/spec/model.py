@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -130,7 +131,7 @@ def _command_list(value: Any) -> Any:
 class Grading(_Strict):
     """How the final workspace is graded."""
 
-    command: Annotated[list[str], Field(min_length=1)] = Field(
+    command: Annotated[list[str], Field(min_length=1), BeforeValidator(_command_list, json_schema_input_type=str | list[str])] = Field(
         default_factory=lambda: ["python", "-m", "pytest"],
         description=(
             "The test command, a string or a list of arguments. It must run pytest; agentspec adds its own "
@@ -138,11 +139,6 @@ class Grading(_Strict):
         ),
     )
     timeout_s: float = Field(default=300.0, gt=0, description="Wall-clock limit for one grading run, in seconds.")
-
-    @field_validator("command", mode="before")
-    @classmethod
-    def _split_command(cls, value: Any) -> Any:
-        return _command_list(value)
 
 
 class Limits(_Strict):
@@ -178,6 +174,15 @@ class Scaling(_Strict):
         module, sep, name = value.partition(":")
         if not sep or not module or not name:
             raise ValueError(f"{value!r} should look like 'module:function', e.g. 'dupes:find_duplicates'")
+        return value
+
+    @field_validator("setup")
+    @classmethod
+    def _expression(cls, value: str) -> str:
+        try:
+            compile(value, "<setup>", "eval")
+        except SyntaxError as exc:
+            raise ValueError(f"not a Python expression: {exc.msg}") from None
         return value
 
     @field_validator("sizes")
@@ -240,11 +245,6 @@ class Spec(_Strict):
             raise ValueError("; ".join(f"{field}: {message}" for field, message in problems))
         return self
 
-    @property
-    def protected_paths(self) -> frozenset[str]:
-        """Paths grading always restores from the spec (or removes): tests and pytest's control files."""
-        return frozenset(t.path for t in self.tests)
-
     def content_hash(self) -> str:
         """A short hash of everything that defines the task; editing the spec changes it."""
         payload = json.dumps(self.model_dump(mode="json", exclude={"metadata"}), sort_keys=True)
@@ -274,6 +274,21 @@ def cross_field_problems(data: Any) -> list[tuple[str, str]]:
             problems.append(
                 (f"solution[{index}].path", f"the reference solution must not edit the test file {path!r}")
             )
+    review = data.get("review")
+    if isinstance(review, dict):
+        rules = review.get("rules")
+        if review.get("thread_safety") == "required" and isinstance(rules, list) and "thread-safety" not in rules:
+            problems.append(("review.thread_safety", "is 'required' but review.rules leaves out 'thread-safety'"))
+        code_paths = {path for section in ("files", "solution") for _, path in _paths(data.get(section))}
+        scaling = review.get("scaling")
+        for index, entry in enumerate(scaling if isinstance(scaling, list) else []):
+            function = entry.get("function") if isinstance(entry, dict) else None
+            if isinstance(function, str) and ":" in function:
+                module = function.split(":", 1)[0].replace(".", "/")
+                if not {f"{module}.py", f"{module}/__init__.py"} & code_paths:
+                    problems.append(
+                        (f"review.scaling[{index}].function", f"no file {module}.py among the starter or solution files")
+                    )
     return problems
 
 
