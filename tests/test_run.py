@@ -41,7 +41,7 @@ def test_reference_passes_everything_and_none_nothing(cli: RunCli, tmp_path: Pat
     attempts = report_json(cli, results)
     assert len(attempts) == 16
     for attempt in attempts:
-        assert CONTRACT <= attempt.keys()
+        assert attempt.keys() >= CONTRACT
         assert attempt["tests_total"] > 0
     by_agent = Counter((a["agent"], a["outcome"], a["failure_kind"]) for a in attempts)
     assert by_agent == {("reference", "passed", None): 8, ("none", "failed", "tests_failed"): 8}
@@ -65,7 +65,9 @@ def test_editing_a_spec_makes_its_attempts_new_and_rerun_forces(cli: RunCli, tmp
     suite = tmp_path / "suite"
     shutil.copytree(SPECS, suite)
     results = tmp_path / "results"
-    assert cli("run", suite / "validators.toml", suite / "merge-sorted-lists.toml", "--results", results).returncode == 0
+    assert (
+        cli("run", suite / "validators.toml", suite / "merge-sorted-lists.toml", "--results", results).returncode == 0
+    )
 
     spec = suite / "validators.toml"
     spec.write_text(spec.read_text().replace('title = "', 'title = "Edited: ', 1))
@@ -100,7 +102,10 @@ def test_bad_config_is_located(cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "agentspec.toml").write_text('[[matrix]]\nagent = "none"\nmodel = "ollama/x"\n')
     done = cli("run", SPECS / "validators.toml")
     assert done.returncode == 1
-    assert f"{tmp_path / 'agentspec.toml'}:3:1: matrix[0].model: unknown key 'model'; did you mean 'models'?" in done.stderr
+    assert (
+        f"{tmp_path / 'agentspec.toml'}:3:1: matrix[0].model: unknown key 'model'; did you mean 'models'?"
+        in done.stderr
+    )
     assert "Traceback" not in done.stderr
 
 

@@ -18,9 +18,7 @@ def test_committed_schema_is_current() -> None:
 
 
 def test_schema_command_prints_it() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "agentspec", "schema"], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-m", "agentspec", "schema"], capture_output=True, text=True, check=True)
     schema = json.loads(done.stdout)
     assert schema["additionalProperties"] is False
     assert {"id", "title", "kind", "instructions", "tests"} <= set(schema["required"])

@@ -73,7 +73,10 @@ def test_misspelled_key_suggests_the_right_one(tmp_path: Path, capsys: pytest.Ca
 def test_text_output_names_file_line_and_fix(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace('title = "Demo task"', 'titel = "x"'))
     done = subprocess.run(
-        [sys.executable, "-m", "agentspec", "validate", str(path)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "agentspec", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 1
     assert f"{path}:2:1: titel: unknown key 'titel'; did you mean 'title'?" in done.stdout.splitlines()
@@ -118,7 +121,13 @@ def test_duplicate_file_path(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_paths_must_stay_in_the_workspace(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], bad_path: str, fragment: str
 ) -> None:
-    path = write(tmp_path, GOOD.replace('path = "demo.py"\ncontent = "def f():\\n    return 1', f'path = "{bad_path}"\ncontent = "def f():\\n    return 1'))
+    path = write(
+        tmp_path,
+        GOOD.replace(
+            'path = "demo.py"\ncontent = "def f():\\n    return 1',
+            f'path = "{bad_path}"\ncontent = "def f():\\n    return 1',
+        ),
+    )
     ((line, _, field, message),) = errors_of(capsys, path)
     assert (line, field) == (7, "files[0].path")
     assert fragment in message
@@ -157,7 +166,12 @@ def test_content_and_source_together(tmp_path: Path, capsys: pytest.CaptureFixtu
     path = write(tmp_path, GOOD.replace('path = "demo.py"\n', 'path = "demo.py"\nsource = "x.py"\n', 1))
     errors = errors_of(capsys, path)
     assert errors == [
-        (6, 1, "files[0]", "give exactly one of 'content' (inline text) or 'source' (a file next to the spec)")
+        (
+            6,
+            1,
+            "files[0]",
+            "give exactly one of 'content' (inline text) or 'source' (a file next to the spec)",
+        )
     ]
 
 
@@ -177,7 +191,8 @@ def test_solution_must_not_edit_a_test(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_every_problem_in_one_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = GOOD.replace('kind = "bug-fix"', 'kind = "bug-fix"\ndifficulty = "hardest"').replace(
-        'path = "demo.py"\ncontent = "def f():\\n    return 2', 'path = "test_demo.py"\ncontent = "def f():\\n    return 2'
+        'path = "demo.py"\ncontent = "def f():\\n    return 2',
+        'path = "test_demo.py"\ncontent = "def f():\\n    return 2',
     )
     errors = errors_of(capsys, write(tmp_path, text + "\n[limits]\nturns = -1\n"))
     fields = [field for _, _, field, _ in errors]

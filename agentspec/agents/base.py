@@ -19,7 +19,11 @@ _DEFAULT_BASE_URLS = {
     "openai": "http://127.0.0.1:8000/v1",
     "anthropic": "https://api.anthropic.com",
 }
-_BASE_URL_VARIABLES = {"ollama": "OLLAMA_HOST", "openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+_BASE_URL_VARIABLES = {
+    "ollama": "OLLAMA_HOST",
+    "openai": "OPENAI_BASE_URL",
+    "anthropic": "ANTHROPIC_BASE_URL",
+}
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
         table.add_column(column)
     for task in tasks:
         values = [cells.get((task, c), "") for c in columns]
-        styled = [f"[green]{v}[/]" if v and v.split("/")[0] == v.split("/")[1].rstrip("!") else f"[red]{v}[/]" for v in values]
+        styled = [
+            f"[green]{v}[/]" if v and v.split("/")[0] == v.split("/")[1].rstrip("!") else f"[red]{v}[/]" for v in values
+        ]
         table.add_row(task, *styled)
     console.print(table)

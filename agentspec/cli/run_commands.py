@@ -63,7 +63,14 @@ def _cells(args: argparse.Namespace, config: ProjectConfig | None) -> tuple[list
         cells = []
         for entry in config.matrix:
             for model in entry.models or [NO_MODEL]:
-                cells.append(Cell(entry.agent, model, args.base_url or entry.base_url, args.trials or entry.trials or trials))
+                cells.append(
+                    Cell(
+                        entry.agent,
+                        model,
+                        args.base_url or entry.base_url,
+                        args.trials or entry.trials or trials,
+                    )
+                )
         return cells, False
     return [Cell("reference", NO_MODEL, None, trials)], True
 
@@ -90,9 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config_path, config = found if found else (None, None)
     cells, default = _cells(args, config)
     agents = _agents(cells)
-    results = args.results or (
-        config_path.parent / config.run.results if config_path and config else Path("results")
-    )
+    results = args.results or (config_path.parent / config.run.results if config_path and config else Path("results"))
     sandbox = Sandbox(args.sandbox or (config.run.sandbox if config else "auto"))
     console = Console(stderr=True, highlight=False)
     if default:

@@ -15,6 +15,7 @@ from rich.table import Table
 from agentspec.errors import UsageError
 from agentspec.runner.check import Health, check_specs
 from agentspec.sandbox import Sandbox
+from agentspec.spec.authoring import import_folder, write_new_spec, write_spec
 from agentspec.spec.schema import spec_schema_text
 from agentspec.spec.suite import load_specs, load_suite
 
@@ -36,6 +37,22 @@ def add_commands(commands: Any) -> None:
     check.add_argument("--concurrency", type=int, default=2)
     check.set_defaults(handler=cmd_check)
 
+    new = commands.add_parser("new", help="write a commented skeleton spec that validates")
+    new.add_argument("id", help="the spec's id, also its file name")
+    new.add_argument("--kind", default="bug-fix", help="bug-fix, tdd, refactor, feature, security-fix, debug, ...")
+    new.add_argument("--dir", type=Path, default=Path("specs"), help="where to write <id>.toml (default: specs/)")
+    new.set_defaults(handler=cmd_new)
+
+    imported = commands.add_parser("import", help="turn a folder of code and tests into one spec file")
+    imported.add_argument("dir", type=Path, help="the folder: code plus tests (test_*.py, tests/...)")
+    imported.add_argument("--id", required=True, help="the spec's id")
+    imported.add_argument("--solution", type=Path, help="a folder whose files overlay the starter: the reference")
+    imported.add_argument("--title", help="one line for tables (default: from the id)")
+    imported.add_argument("--kind", help="what sort of task (default: bug-fix)")
+    imported.add_argument("--instructions", help="the prompt the agent gets")
+    imported.add_argument("-o", "--output", type=Path, help="write the spec here (default: print it)")
+    imported.set_defaults(handler=cmd_import)
+
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate spec files and report every problem."""
@@ -50,8 +67,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     "id": suite.ids.get(path),
                     "valid": not problems,
                     "errors": [
-                        {"line": p.line, "column": p.column, "field": p.field, "message": p.message}
-                        for p in problems
+                        {"line": p.line, "column": p.column, "field": p.field, "message": p.message} for p in problems
                     ],
                 }
                 for path, problems in suite.problems.items()
@@ -64,7 +80,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(problem)
         total = len(suite.problems)
         invalid = sum(1 for problems in suite.problems.values() if problems)
-        print(f"{total - invalid} valid, {invalid} invalid" if invalid else f"{total} valid specs", file=sys.stderr)
+        print(
+            f"{total - invalid} valid, {invalid} invalid" if invalid else f"{total} valid",
+            file=sys.stderr,
+        )
     return 0 if suite.valid else 1
 
 
@@ -84,6 +103,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         _print_health(results, sandbox.mode)
     return 0 if all(h.healthy for h in results) else 1
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write a skeleton spec."""
+    path = write_new_spec(args.id, args.kind, args.dir)
+    print(f"wrote {path}; edit it, then: agentspec validate {path} && agentspec check {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Turn a folder into a spec."""
+    result = import_folder(
+        args.dir, args.id, solution=args.solution, title=args.title, kind=args.kind, instructions=args.instructions
+    )
+    for skipped in result.skipped:
+        print(f"not imported: {skipped}", file=sys.stderr)
+    if args.output is None:
+        sys.stdout.write(result.text)
+    else:
+        print(f"wrote {write_spec(result.text, args.output)}", file=sys.stderr)
+    return 0
 
 
 def _health_json(health: Health) -> dict[str, Any]:
@@ -115,4 +155,6 @@ def _print_health(results: list[Health], sandbox_mode: str) -> None:
         for problem in health.problems:
             console.print(f"[red]{health.spec.id}[/]: {problem}", highlight=False)
     healthy = sum(h.healthy for h in results)
-    console.print(f"{healthy} healthy, {len(results) - healthy} unhealthy" if healthy < len(results) else f"{healthy} healthy")
+    console.print(
+        f"{healthy} healthy, {len(results) - healthy} unhealthy" if healthy < len(results) else f"{healthy} healthy"
+    )

@@ -1,0 +1,1 @@
+"""Running attempts: plan, workspace, grade, check, run."""

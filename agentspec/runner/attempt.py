@@ -137,7 +137,7 @@ def _write_artifacts(
     grade: Grade,
     result: AgentResult,
 ) -> None:
-    diff = []
+    diff: list[str] = []
     for path in changed:
         before = starter.get(path, "").splitlines(keepends=True)
         after = final.get(path, "").splitlines(keepends=True)
@@ -147,8 +147,8 @@ def _write_artifacts(
     (folder / "diff.patch").write_text("".join(diff), encoding="utf-8")
     for path in changed:
         if path in final:
-            target = folder / "files" / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(final[path], encoding="utf-8")
+            copy = folder / "files" / path
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(final[path], encoding="utf-8")
     (folder / "test-output.txt").write_text(grade.output, encoding="utf-8")
     (folder / "transcript.json").write_text(json.dumps(result.transcript, indent=1), encoding="utf-8")

@@ -175,7 +175,13 @@ async def grade_workspace(spec: Spec, final: Path, scratch: Path, sandbox: Sandb
     prepare_grading_copy(spec, final, copy)
     grade = await run_tests(spec, copy, scratch / "report", sandbox)
     return Grade(
-        grade.passed, grade.tests, grade.returncode, grade.duration_s, grade.output, grade.failure_kind, tampered
+        grade.passed,
+        grade.tests,
+        grade.returncode,
+        grade.duration_s,
+        grade.output,
+        grade.failure_kind,
+        tampered,
     )
 
 

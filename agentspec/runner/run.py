@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +66,7 @@ class Runner:
         done = self.store.finished_keys([a.key for a in attempts])
         return [a for a in attempts if a.key not in done]
 
-    async def run(self, attempts: Sequence[Attempt], command: str, details: dict[str, object]) -> RunOutcome:
+    async def run(self, attempts: Sequence[Attempt], command: str, details: Mapping[str, object]) -> RunOutcome:
         """Run every pending attempt; on cancellation, keep what finished and re-raise."""
         todo = self.pending(attempts)
         run = self.store.start_run(command, details)
@@ -120,7 +120,7 @@ class Runner:
             return known
         write_files(folder / "workspace", [*spec.files, *spec.tests])
         grade = await run_tests(spec, folder / "workspace", folder / "report", self.sandbox)
-        outcomes = {t.id: t.outcome for t in grade.tests}
-        if not grade.failure_kind == "test_timeout":
+        outcomes: dict[str, str] = {t.id: t.outcome for t in grade.tests}
+        if grade.failure_kind != "test_timeout":
             self.store.save_baseline(spec.content_hash(), outcomes)
         return outcomes

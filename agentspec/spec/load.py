@@ -36,7 +36,7 @@ def try_load_spec(path: Path) -> tuple[Spec | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(path, 1, 1, "", f"cannot read the spec: {exc.strerror or exc}")]
     try:
-        text = raw_bytes.decode("utf-8")
+        text = raw_bytes.decode("utf-8-sig")  # editors on Windows may add a byte-order mark
     except UnicodeDecodeError as exc:
         line = raw_bytes[: exc.start].count(b"\n") + 1
         return None, [Problem(path, line, 1, "", "the spec is not valid UTF-8; save it as UTF-8")]
@@ -95,7 +95,11 @@ def _is_cross_field_message(error: ErrorDetails) -> bool:
 
 
 def validation_problems(
-    path: Path, positions: KeyPositions, error: ValidationError, model: type[BaseModel] = Spec, prefix: Key = ()
+    path: Path,
+    positions: KeyPositions,
+    error: ValidationError,
+    model: type[BaseModel] = Spec,
+    prefix: Key = (),
 ) -> list[Problem]:
     """Every error of a pydantic validation of TOML data, located in its file (for specs and configs)."""
     return [_validation_problem(path, positions, e, model, prefix) for e in error.errors(include_url=False)]
@@ -156,7 +160,7 @@ def _allowed_keys(root: type[BaseModel], loc: Key) -> set[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part) if isinstance(model, type) else None
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
         if field is None:
             return set()
         model = _inner_model(field.annotation)

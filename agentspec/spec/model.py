@@ -34,7 +34,14 @@ RULE_IDS = (
 )
 GROWTH_CLASSES = ("constant", "log", "linear", "nlogn", "quadratic", "cubic")
 # Files that steer pytest: an agent that plants or edits one could change what the tests mean.
-PYTEST_CONTROL_FILES = ("conftest.py", "pytest.ini", "setup.cfg", "tox.ini", "pyproject.toml", "sitecustomize.py")
+PYTEST_CONTROL_FILES = (
+    "conftest.py",
+    "pytest.ini",
+    "setup.cfg",
+    "tox.ini",
+    "pyproject.toml",
+    "sitecustomize.py",
+)
 
 
 class _Strict(BaseModel):
@@ -62,7 +69,8 @@ class File(_Strict):
 
     path: str = Field(description="Where the file goes, relative to the workspace root, with forward slashes.")
     content: str | None = Field(
-        default=None, description="The file's text, inline. Use a literal string ('''...''') to keep backslashes."
+        default=None,
+        description="The file's text, inline. Use a literal string ('''...''') to keep backslashes.",
     )
     source: str | None = Field(
         default=None,
@@ -107,7 +115,8 @@ class TestFile(File):
 
     __test__ = False  # not a pytest class
     hidden: bool = Field(
-        default=False, description="Keep this file from the agent; it is added to the workspace only for grading."
+        default=False,
+        description="Keep this file from the agent; it is added to the workspace only for grading.",
     )
 
 
@@ -131,7 +140,9 @@ def _command_list(value: Any) -> Any:
 class Grading(_Strict):
     """How the final workspace is graded."""
 
-    command: Annotated[list[str], Field(min_length=1), BeforeValidator(_command_list, json_schema_input_type=str | list[str])] = Field(
+    command: Annotated[
+        list[str], Field(min_length=1), BeforeValidator(_command_list, json_schema_input_type=str | list[str])
+    ] = Field(
         default_factory=lambda: ["python", "-m", "pytest"],
         description=(
             "The test command, a string or a list of arguments. It must run pytest; agentspec adds its own "
@@ -217,15 +228,14 @@ class Spec(_Strict):
         description="Unique in the suite: lowercase letters, digits, '.', '_' and '-'.",
     )
     title: str = Field(min_length=1, description="One line for tables and page titles.")
-    kind: str = Field(
-        description="What sort of task: " + ", ".join(KNOWN_KINDS) + ", or another word of your own."
-    )
+    kind: str = Field(description="What sort of task: " + ", ".join(KNOWN_KINDS) + ", or another word of your own.")
     difficulty: Literal["easy", "medium", "hard"] = Field(default="medium", description="easy, medium or hard.")
     tags: list[str] = Field(default_factory=list, description="Free labels for filtering and the site.")
     instructions: str = Field(min_length=1, description="The prompt the agent gets, verbatim.")
     files: list[File] = Field(default_factory=list, description="Starter files, written to the workspace first.")
     tests: list[TestFile] = Field(
-        min_length=1, description="Test files: the grading truth, restored from here before every grading run."
+        min_length=1,
+        description="Test files: the grading truth, restored from here before every grading run.",
     )
     solution: list[File] = Field(
         default_factory=list,
@@ -261,7 +271,10 @@ def cross_field_problems(data: Any) -> list[tuple[str, str]]:
         for index, path in _paths(data.get(section)):
             if path in seen:
                 problems.append(
-                    (f"{section}[{index}].path", f"{path!r} is listed twice (first at {section}[{seen[path]}])")
+                    (
+                        f"{section}[{index}].path",
+                        f"{path!r} is listed twice (first at {section}[{seen[path]}])",
+                    )
                 )
             else:
                 seen[path] = index
@@ -271,9 +284,7 @@ def cross_field_problems(data: Any) -> list[tuple[str, str]]:
             problems.append((f"files[{index}].path", f"{path!r} is also a test file; list it only under [[tests]]"))
     for index, path in _paths(data.get("solution")):
         if path in test_paths:
-            problems.append(
-                (f"solution[{index}].path", f"the reference solution must not edit the test file {path!r}")
-            )
+            problems.append((f"solution[{index}].path", f"the reference solution must not edit the test file {path!r}"))
     review = data.get("review")
     if isinstance(review, dict):
         rules = review.get("rules")
@@ -287,7 +298,10 @@ def cross_field_problems(data: Any) -> list[tuple[str, str]]:
                 module = function.split(":", 1)[0].replace(".", "/")
                 if not {f"{module}.py", f"{module}/__init__.py"} & code_paths:
                     problems.append(
-                        (f"review.scaling[{index}].function", f"no file {module}.py among the starter or solution files")
+                        (
+                            f"review.scaling[{index}].function",
+                            f"no file {module}.py among the starter or solution files",
+                        )
                     )
     return problems
 

@@ -122,7 +122,10 @@ def grid(records: Sequence[AttemptRecord]) -> tuple[list[str], list[str], dict[t
 def attempt_json(record: AttemptRecord) -> dict[str, Any]:
     """One attempt in the report's JSON shape: the contract keys first, then everything else recorded."""
     data = record.as_dict()
-    return {**{k: data[k] for k in CONTRACT_KEYS}, **{k: v for k, v in data.items() if k not in CONTRACT_KEYS}}
+    return {
+        **{k: data[k] for k in CONTRACT_KEYS},
+        **{k: v for k, v in data.items() if k not in CONTRACT_KEYS},
+    }
 
 
 def render_json(records: Sequence[AttemptRecord]) -> str:
@@ -143,7 +146,10 @@ def render_csv(records: Sequence[AttemptRecord]) -> str:
 
 def render_markdown(records: Sequence[AttemptRecord]) -> str:
     """The leaderboard and the grid as Markdown tables."""
-    lines = ["| Agent | Model | Score | pass@1 | 95% CI | Avg time | Avg turns | Backend |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| Agent | Model | Score | pass@1 | 95% CI | Avg time | Avg turns | Backend |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in leaderboard(records):
         low, high = row.interval
         lines.append(

@@ -11,7 +11,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -144,9 +144,11 @@ class Store:
             raise
         self._db.execute("COMMIT")
 
-    def start_run(self, command: str, details: dict[str, Any] | None = None) -> Run:
+    def start_run(self, command: str, details: Mapping[str, Any] | None = None) -> Run:
         """Record the start of a run and return it."""
-        run = Run(time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], time.time(), None, command, details or {})
+        run = Run(
+            time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], time.time(), None, command, dict(details or {})
+        )
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO runs(id, started_at, command, details) VALUES (?, ?, ?, ?)",
@@ -160,7 +162,8 @@ class Store:
             row = db.execute("SELECT details FROM runs WHERE id = ?", (run_id,)).fetchone()
             merged = {**json.loads(row["details"]), **(details or {})} if row else details or {}
             db.execute(
-                "UPDATE runs SET finished_at = ?, details = ? WHERE id = ?", (time.time(), json.dumps(merged), run_id)
+                "UPDATE runs SET finished_at = ?, details = ? WHERE id = ?",
+                (time.time(), json.dumps(merged), run_id),
             )
 
     def runs(self) -> list[Run]:
@@ -186,7 +189,10 @@ class Store:
     def save_baseline(self, spec_hash: str, tests: dict[str, str]) -> None:
         """Record the untouched starter's per-test outcomes for a spec version."""
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO baselines(spec_hash, tests) VALUES (?, ?)", (spec_hash, json.dumps(tests)))
+            db.execute(
+                "INSERT OR REPLACE INTO baselines(spec_hash, tests) VALUES (?, ?)",
+                (spec_hash, json.dumps(tests)),
+            )
 
     def artifact_dir(self, key: str) -> Path:
         """Where the artifacts of attempt `key` live once recorded."""

@@ -1,0 +1,49 @@
+"""The bubblewrap command line, and whether bubblewrap works on this machine."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+SANDBOX_UID = 1000
+
+
+def bwrap_available() -> bool:
+    """Whether bubblewrap is installed and can create a sandbox on this machine."""
+    return bwrap_problem() is None
+
+
+@functools.cache
+def bwrap_problem() -> str | None:
+    """Why bwrap cannot be used here, or None when a trial sandbox ran."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bwrap is not installed"
+    trial = bwrap_argv(bwrap, ["true"], Path("/"), (), network=False, tmp_bytes=1 << 20)
+    try:
+        done = subprocess.run(trial, capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"bwrap could not start: {exc}"
+    if done.returncode != 0:
+        return f"bwrap does not work here: {done.stderr.strip() or f'exit status {done.returncode}'}"
+    return None
+
+
+def bwrap_argv(
+    bwrap: str, argv: Sequence[str], cwd: Path, writable: Sequence[Path], *, network: bool, tmp_bytes: int
+) -> list[str]:
+    """The bwrap command line that runs ``argv`` in ``cwd``, with only ``cwd`` and ``writable`` writable."""
+    uid, size = str(SANDBOX_UID), str(tmp_bytes)
+    command = [bwrap, "--unshare-all", *(["--share-net"] if network else [])]
+    command += ["--unshare-user", "--uid", uid, "--gid", uid, "--disable-userns"]
+    command += ["--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc"]
+    command += ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    command += ["--size", size, "--tmpfs", "/tmp"]
+    # Parents before children, so that a nested writable path is not hidden by its parent's bind.
+    for path in sorted({cwd, *writable}, key=lambda p: len(p.parts)):
+        if path != Path("/"):
+            command += ["--bind", str(path), str(path)]
+    return [*command, "--chdir", str(cwd), "--", *argv]
