@@ -394,3 +394,26 @@ def test_bwrap_mode_without_bwrap_is_a_usage_error(
 def test_limits_are_checked() -> None:
     with pytest.raises(ValueError, match="processes"):
         SandboxLimits(processes=0)
+
+
+@needs_bwrap
+def test_a_python_installed_under_tmp_still_runs(tmp_path: Path) -> None:
+    # A CI clone or virtual environment in /tmp must stay visible under the sandbox's private /tmp.
+    with tempfile.TemporaryDirectory(dir="/tmp") as scratch:
+        venv = Path(scratch) / "venv"
+        import venv as venv_module
+
+        venv_module.create(venv, system_site_packages=True, with_pip=False)
+        script = (
+            "import sys; from pathlib import Path; from agentspec.sandbox import Sandbox;"
+            "done = Sandbox('bwrap').run_sync([sys.executable, '-c', 'print(6 * 7)'], cwd=Path(sys.argv[1]),"
+            " timeout_s=30); print(done.returncode, done.stdout.strip(), done.stderr.strip())"
+        )
+        workspace = tmp_path / "ws"
+        workspace.mkdir()
+        import subprocess
+
+        done = subprocess.run(
+            [str(venv / "bin" / "python"), "-c", script, str(workspace)], capture_output=True, text=True, timeout=60
+        )
+        assert done.stdout.strip() == "0 42", done.stdout + done.stderr

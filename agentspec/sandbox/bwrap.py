@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +33,24 @@ def bwrap_problem() -> str | None:
     return None
 
 
+@functools.cache
+def runtime_paths_in_tmp() -> tuple[Path, ...]:
+    """This Python's installation and import paths that live under /tmp, which the private /tmp would hide.
+
+    A virtual environment or an editable install in /tmp (a CI clone, say) must stay visible, read-only.
+    """
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path}
+    found = set()
+    for candidate in candidates:
+        if not candidate:
+            continue
+        path = Path(candidate).resolve()
+        if path.is_relative_to("/tmp") and path != Path("/tmp") and path.exists():
+            found.add(path)
+    # A path inside another one is covered by the outer bind.
+    return tuple(sorted(p for p in found if not any(p != q and p.is_relative_to(q) for q in found)))
+
+
 def bwrap_argv(
     bwrap: str, argv: Sequence[str], cwd: Path, writable: Sequence[Path], *, network: bool, tmp_bytes: int
 ) -> list[str]:
@@ -42,6 +61,8 @@ def bwrap_argv(
     command += ["--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc"]
     command += ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     command += ["--size", size, "--tmpfs", "/tmp"]
+    for path in runtime_paths_in_tmp():
+        command += ["--ro-bind", str(path), str(path)]
     # Parents before children, so that a nested writable path is not hidden by its parent's bind.
     for path in sorted({cwd, *writable}, key=lambda p: len(p.parts)):
         if path != Path("/"):
