@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -283,7 +285,28 @@ def test_kill_9_mid_run_then_resume_records_each_attempt_once(tmp_path: Path) ->
     assert len(keys) == len(set(keys)) == 8
     assert outcomes == {"passed"}
     assert sorted(p.name for p in (results / "artifacts").iterdir()) == sorted(keys)
+    assert not list(Path(tempfile.gettempdir()).glob(f"agentspec-run-{process.pid}-*")), "stale scratch left"
     shutil.rmtree(results)
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+    from tests.conftest import SPECS
+
+    results = tmp_path / "results"
+    argv = ["python", "-m", "agentspec", "run", str(SPECS), "--results", str(results), "--concurrency", "1"]
+    process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):
+        if _recorded(results / "results.sqlite") >= 2 or process.poll() is not None:
+            break
+        threading.Event().wait(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    recorded = _recorded(results / "results.sqlite")
+    message = f"Interrupted: {recorded} of 8 attempts are recorded in {results}/."
+    assert f"{message} Run the same command again to resume." in err
+    assert "Traceback" not in err
+    assert not list(Path(tempfile.gettempdir()).glob(f"agentspec-run-{process.pid}-*")), "scratch left behind"
 
 
 def _recorded(database: Path) -> int:

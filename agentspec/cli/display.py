@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,16 @@ from agentspec.store.report import grid, leaderboard
 from agentspec.store.sqlite import AttemptRecord
 
 _STYLE = {"passed": "green", "failed": "red", "error": "yellow"}
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console that does not wrap lines mid-sentence when writing to a file or pipe (logs, CI)."""
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        columns = os.environ.get("COLUMNS", "")
+        width = max(160, int(columns)) if columns.isdigit() else 160
+        console = Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
+    return console
 
 
 class AttemptProgress:

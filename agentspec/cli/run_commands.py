@@ -9,11 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from agentspec.agents import get_agent
 from agentspec.agents.base import Agent
-from agentspec.cli.display import AttemptProgress, print_summary
+from agentspec.cli.display import AttemptProgress, make_console, print_summary
 from agentspec.config import ProjectConfig, find_config
 from agentspec.errors import UsageError
 from agentspec.runner.plan import NO_MODEL, Cell, plan
@@ -99,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     agents = _agents(cells)
     results = args.results or (config_path.parent / config.run.results if config_path and config else Path("results"))
     sandbox = Sandbox(args.sandbox or (config.run.sandbox if config else "auto"))
-    console = Console(stderr=True, highlight=False)
+    console = make_console(stderr=True)
     if default:
         console.print(HINT)
 
@@ -143,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 return 130
         keys = {a.key for a in attempts}
         records = [r for r in store.attempts() if r.key in keys]
-    print_summary(Console(), records)
+    print_summary(make_console(), records)
     return 0
 
 
@@ -162,5 +160,5 @@ def cmd_report(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         sys.stdout.write(report.render_markdown(records))
     else:
-        print_summary(Console(), records)
+        print_summary(make_console(), records)
     return 0

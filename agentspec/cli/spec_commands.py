@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from agentspec.cli.display import make_console
 from agentspec.errors import UsageError
 from agentspec.runner.check import Health, check_specs
 from agentspec.sandbox import Sandbox
@@ -138,7 +138,7 @@ def _health_json(health: Health) -> dict[str, Any]:
 
 
 def _print_health(results: list[Health], sandbox_mode: str) -> None:
-    console = Console()
+    console = make_console()
     table = Table(title=f"Task health (sandbox: {sandbox_mode})")
     for column in ("spec", "starter fails", "reference passes", "healthy"):
         table.add_column(column)

@@ -23,6 +23,27 @@ from agentspec.store.sqlite import AttemptRecord, Store
 Progress = Callable[[AttemptRecord], None]
 
 
+_WORK_PREFIX = "agentspec-run-"
+
+
+def sweep_stale_work_dirs() -> None:
+    """Remove the scratch folders of runs whose process is gone (killed with -9, say)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_WORK_PREFIX}*-*"):
+        pid = folder.name.removeprefix(_WORK_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def default_concurrency() -> int:
     """One attempt per core, at least one."""
     return max(1, os.cpu_count() or 1)
@@ -72,7 +93,8 @@ class Runner:
         run = self.store.start_run(command, details)
         outcome = RunOutcome(run.id, skipped=len(attempts) - len(todo))
         gate = asyncio.Semaphore(self.concurrency)
-        work_root = Path(tempfile.mkdtemp(prefix="agentspec-run-"))
+        sweep_stale_work_dirs()
+        work_root = Path(tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{os.getpid()}-"))
         try:
 
             async def one(attempt: Attempt) -> None:
