@@ -121,14 +121,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    urls = server.base_urls
-    print(
-        f"agentspec serve: listening on {server.url} (Ollama: {urls['ollama']}, OpenAI: {urls['openai']}, "
-        f"Anthropic: {urls['anthropic']}); models {', '.join(MODELS)}; {len(specs)} specs; Ctrl-C stops",
-        flush=True,
-    )
     signal.signal(signal.SIGTERM, _stop)
+    urls = server.base_urls
     try:
+        print(
+            f"agentspec serve: listening on {server.url} (Ollama: {urls['ollama']}, OpenAI: {urls['openai']}, "
+            f"Anthropic: {urls['anthropic']}); models {', '.join(MODELS)}; {len(specs)} specs; Ctrl-C stops",
+            flush=True,
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         pass
