@@ -9,11 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from agentspec.agents import get_agent
-from agentspec.agents.base import Agent
+from agentspec.agents.base import Agent, Endpoint
+from agentspec.agents.builtin import BuiltinAgent
 from agentspec.cli.display import AttemptProgress, make_console, print_summary
 from agentspec.config import ProjectConfig, find_config
 from agentspec.errors import UsageError
+from agentspec.providers import BackendInfo, ProviderSettings, preflight
 from agentspec.runner.plan import NO_MODEL, Cell, plan
 from agentspec.runner.run import Runner
 from agentspec.sandbox import Sandbox
@@ -21,10 +25,11 @@ from agentspec.spec.suite import load_specs
 from agentspec.store import report
 from agentspec.store.sqlite import Store
 
+_SHOWN_FACTS = ("server_version", "model_digest", "context_length", "quantization")
 HINT = (
-    "No agent or model given: running the reference solutions. To evaluate a model, name it, e.g. "
-    "--agent claude-code --model ollama/qwen3.5:27b (Ollama), or --model openai/NAME "
-    "--base-url http://127.0.0.1:8000/v1 (vLLM)."
+    "No agent or model given: running the reference solutions. To evaluate a model, name it: "
+    "--model ollama/qwen3.5:27b (Ollama), --model openai/NAME --base-url http://127.0.0.1:8000/v1 (vLLM), "
+    "with --agent claude-code or --agent aider to go through a harness."
 )
 
 
@@ -41,6 +46,12 @@ def add_commands(commands: Any) -> None:
     run.add_argument("--results", type=Path, help="results folder (default: results/)")
     run.add_argument("--rerun", action="store_true", help="run attempts again even if already recorded")
     run.add_argument("--sandbox", choices=["auto", "bwrap", "none"], help="how model-written code is confined")
+    run.add_argument(
+        "--stream", action=argparse.BooleanOptionalAction, default=True, help="stream model replies (default: yes)"
+    )
+    run.add_argument(
+        "--no-preflight", dest="preflight", action="store_false", help="skip checking each model server first"
+    )
     run.set_defaults(handler=cmd_run)
 
     show = commands.add_parser("report", help="summarise recorded attempts")
@@ -73,15 +84,41 @@ def _cells(args: argparse.Namespace, config: ProjectConfig | None) -> tuple[list
     return [Cell("reference", NO_MODEL, None, trials)], True
 
 
-def _agents(cells: list[Cell]) -> dict[str, Agent]:
-    agents: dict[str, Agent] = {}
+def _check_cells(cells: list[Cell]) -> None:
+    """Usage errors (unknown agent, a model where none is used or none where one is) before any server is asked."""
     for cell in cells:
-        agent = agents.setdefault(cell.agent, get_agent(cell.agent))
+        agent = get_agent(cell.agent)
         if agent.needs_model and cell.model == NO_MODEL:
             raise UsageError(f"agent {cell.agent!r} needs a model, e.g. --model ollama/qwen3.5:27b")
         if not agent.needs_model and cell.model != NO_MODEL:
             raise UsageError(f"agent {cell.agent!r} uses no model; drop --model {cell.model}")
+        if cell.model != NO_MODEL:
+            Endpoint.parse(cell.model, cell.base_url)
+
+
+def _agents(cells: list[Cell], settings: ProviderSettings, backends: dict[str, BackendInfo]) -> dict[str, Agent]:
+    agents: dict[str, Agent] = {}
+    for cell in cells:
+        if cell.agent not in agents:
+            builtin = cell.agent == "builtin"
+            agents[cell.agent] = BuiltinAgent(settings, backends=backends) if builtin else get_agent(cell.agent)
     return agents
+
+
+def _preflight(cells: list[Cell], settings: ProviderSettings, console: Console) -> dict[str, BackendInfo]:
+    """Check every model server the run will use, once each; raise BackendError on the first that fails."""
+    endpoints = {(c.model, c.base_url): Endpoint.parse(c.model, c.base_url) for c in cells if c.model != NO_MODEL}
+    if not endpoints:
+        return {}
+
+    async def check_all() -> list[BackendInfo]:
+        return list(await asyncio.gather(*(preflight(e, settings) for e in endpoints.values())))
+
+    infos = asyncio.run(check_all())
+    for endpoint, info in zip(endpoints.values(), infos, strict=True):
+        facts = ", ".join(f"{k} {v}" for k, v in info.as_dict().items() if k in _SHOWN_FACTS and v)
+        console.print(f"preflight {endpoint.model} at {endpoint.base_url}: ok" + (f" ({facts})" if facts else ""))
+    return {endpoint.model: info for endpoint, info in zip(endpoints.values(), infos, strict=True)}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -94,10 +131,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     found = find_config(Path.cwd())
     config_path, config = found if found else (None, None)
     cells, default = _cells(args, config)
-    agents = _agents(cells)
+    _check_cells(cells)
+    console = make_console(stderr=True)
+    settings = ProviderSettings(stream=args.stream)
+    backends = _preflight(cells, settings, console) if args.preflight else {}
+    agents = _agents(cells, settings, backends)
     results = args.results or (config_path.parent / config.run.results if config_path and config else Path("results"))
     sandbox = Sandbox(args.sandbox or (config.run.sandbox if config else "auto"))
-    console = make_console(stderr=True)
     if default:
         console.print(HINT)
 
@@ -111,6 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             rerun=args.rerun,
             on_progress=progress.update,
             endpoint_cap=args.endpoint_concurrency or (config.run.endpoint_concurrency if config else None),
+            backends={model: info.as_dict() for model, info in backends.items()},
         )
         if args.concurrency or (config and config.run.concurrency):
             runner.concurrency = args.concurrency or (config.run.concurrency if config else 1) or 1
@@ -128,7 +169,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 + (f"; {skipped} already recorded, skipped" if skipped else "")
             )
             command = shlex.join(["agentspec", *sys.argv[1:]])
-            details = {"specs": {s.id: s.content_hash() for s in specs}, "sandbox": sandbox.mode}
+            details = {
+                "specs": {s.id: s.content_hash() for s in specs},
+                "sandbox": sandbox.mode,
+                "stream": args.stream,
+                "backends": {model: info.as_dict() for model, info in backends.items()},
+            }
             try:
                 with progress.live(len(todo)):
                     asyncio.run(runner.run(todo, command, details))

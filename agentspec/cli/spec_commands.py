@@ -134,13 +134,25 @@ def _health_json(health: Health) -> dict[str, Any]:
         "fail_to_pass": health.fail_to_pass,
         "pass_to_pass": health.pass_to_pass,
         "reference": {"passed": health.reference.tests_passed, "total": health.reference.tests_total},
+        "scaling": {
+            "starter": [m.as_dict() for m in health.starter_scaling],
+            "reference": [m.as_dict() for m in health.reference_scaling],
+        },
     }
+
+
+def _growth(health: Health) -> str:
+    pairs = zip(health.starter_scaling, health.reference_scaling, strict=True)
+    return "; ".join(
+        f"{ref.function.split(':')[-1]}: starter {start.growth or '?'}, reference {ref.growth or '?'}"
+        for start, ref in pairs
+    )
 
 
 def _print_health(results: list[Health], sandbox_mode: str) -> None:
     console = make_console()
     table = Table(title=f"Task health (sandbox: {sandbox_mode})")
-    for column in ("spec", "starter fails", "reference passes", "healthy"):
+    for column in ("spec", "starter fails", "reference passes", "measured growth", "healthy"):
         table.add_column(column)
     for health in results:
         starter, reference = health.starter, health.reference
@@ -148,6 +160,7 @@ def _print_health(results: list[Health], sandbox_mode: str) -> None:
             health.spec.id,
             f"{len(health.fail_to_pass)} of {starter.tests_total} failing",
             f"{reference.tests_passed}/{reference.tests_total}",
+            _growth(health),
             "[green]yes[/]" if health.healthy else "[red]no[/]",
         )
     console.print(table)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint
+from agentspec.review.complexity import Measurement, definition_line, measure, scaling_finding
 from agentspec.runner.grade import Grade, grade_workspace
 from agentspec.runner.plan import NO_MODEL, Attempt
 from agentspec.runner.workspace import make_workspace, read_tree, starter_files
@@ -60,11 +61,13 @@ async def run_attempt(
 
     grade = await grade_workspace(attempt.spec, workspace, scratch, context.sandbox)
     final = read_tree(workspace)
+    measurements = [await measure(s, scratch / "grading", context.sandbox) for s in attempt.spec.review.scaling]
     starter = {f.path: f.text for f in starter_files(attempt.spec)}
     changed = sorted(p for p in final.keys() | starter.keys() if final.get(p) != starter.get(p))
     findings: list[dict[str, Any]] = []
     if context.reviewer is not None:
         findings = context.reviewer(attempt, {p: final[p] for p in changed if p in final})
+    findings += _scaling_findings(measurements, final)
 
     missing = sorted(set(baseline or ()) - {t.id for t in grade.tests})
     outcome, failure_kind = _verdict(result, grade, missing)
@@ -90,6 +93,7 @@ async def run_attempt(
         tests=[{"id": t.id, "outcome": t.outcome, "message": t.message} for t in grade.tests],
         changed_files=changed,
         findings=findings,
+        scaling=[m.as_dict() for m in measurements],
         details=result.details,
     )
     if baseline is not None:
@@ -116,6 +120,18 @@ async def _act(agent: Agent, task: AgentTask, grace_s: float) -> AgentResult:
     if not result.duration_s:
         result.duration_s = time.perf_counter() - started
     return result
+
+
+def _scaling_findings(measurements: list[Measurement], final: Mapping[str, str]) -> list[dict[str, Any]]:
+    found = []
+    for measurement in measurements:
+        module, function = measurement.function.split(":", 1)
+        path = module.replace(".", "/") + ".py"
+        line = definition_line(final.get(path, ""), function)
+        finding = scaling_finding(measurement, path, line)
+        if finding is not None:
+            found.append(finding)
+    return found
 
 
 def _verdict(result: AgentResult, grade: Grade, missing: list[str]) -> tuple[str, str | None]:

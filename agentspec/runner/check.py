@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentspec.review.complexity import Measurement, measure
 from agentspec.runner.grade import Grade, run_tests
 from agentspec.runner.workspace import reference_files, write_files
 from agentspec.sandbox import Sandbox
@@ -20,6 +21,8 @@ class Health:
     spec: Spec
     starter: Grade
     reference: Grade
+    starter_scaling: tuple[Measurement, ...] = ()
+    reference_scaling: tuple[Measurement, ...] = ()
 
     @property
     def fail_to_pass(self) -> list[str]:
@@ -42,6 +45,13 @@ class Health:
         if not self.reference.passed:
             failing = ", ".join(sorted(self.reference.failing())[:5]) or self.reference.failure_kind or "?"
             found.append(f"the reference solution does not pass its tests ({failing})")
+        for measurement in self.reference_scaling:
+            if not measurement.passed:
+                measured = measurement.growth or measurement.error
+                found.append(
+                    f"the reference's {measurement.function} measures {measured}, "
+                    f"beyond the required {measurement.max_class}"
+                )
         return found
 
     @property
@@ -58,7 +68,9 @@ async def check_spec(spec: Spec, sandbox: Sandbox, scratch: Path) -> Health:
     write_files(reference_dir, [*reference_files(spec), *tests])
     starter = await run_tests(spec, starter_dir, scratch / "starter-report", sandbox)
     reference = await run_tests(spec, reference_dir, scratch / "reference-report", sandbox)
-    return Health(spec, starter, reference)
+    starter_scaling = tuple([await measure(s, starter_dir, sandbox) for s in spec.review.scaling])
+    reference_scaling = tuple([await measure(s, reference_dir, sandbox) for s in spec.review.scaling])
+    return Health(spec, starter, reference, starter_scaling, reference_scaling)
 
 
 async def check_specs(specs: list[Spec], sandbox: Sandbox, concurrency: int = 2) -> list[Health]:

@@ -15,6 +15,7 @@ from agentspec.agents.base import Agent
 from agentspec.runner.attempt import AttemptContext, Reviewer, run_attempt
 from agentspec.runner.grade import run_tests
 from agentspec.runner.plan import Attempt
+from agentspec.runner.review_step import review_changed_files
 from agentspec.runner.workspace import write_files
 from agentspec.sandbox import Sandbox
 from agentspec.spec.model import Spec
@@ -73,10 +74,11 @@ class Runner:
     agents: dict[str, Agent]
     concurrency: int = field(default_factory=default_concurrency)
     endpoint_cap: int | None = None
-    reviewer: Reviewer | None = None
+    reviewer: Reviewer | None = review_changed_files
     rerun: bool = False
     on_progress: Progress | None = None
     agent_grace_s: float = 30.0
+    backends: dict[str, dict[str, object]] = field(default_factory=dict)
     _endpoint_gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False)
     _baselines: dict[str, asyncio.Task[dict[str, str]]] = field(default_factory=dict, init=False)
 
@@ -103,6 +105,7 @@ class Runner:
                     context = AttemptContext(self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s)
                     record, artifacts = await run_attempt(attempt, self.agents[attempt.agent], context, baseline)
                 record.run_id = run.id
+                record.backend = dict(self.backends.get(attempt.model, {}))
                 self.store.record(record, artifacts)
                 shutil.rmtree(work_root / attempt.key, ignore_errors=True)
                 outcome.ran.append(record)

@@ -86,6 +86,7 @@ class AttemptRecord:
     tests: list[dict[str, str]] = field(default_factory=list)
     changed_files: list[str] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
+    scaling: list[dict[str, Any]] = field(default_factory=list)
     backend: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     finished_at: float = 0.0

@@ -1,0 +1,262 @@
+"""The `builtin` agent: agentspec's own tool-calling loop over a model API (Ollama, OpenAI-style, Anthropic).
+
+Each turn sends the conversation, runs the tool calls the model makes (in the sandbox, on the
+workspace only), and sends the results back, until the model answers without a tool call or a
+limit (turns, wall time, tokens) is reached. A malformed call (written as plain text, arguments that
+are not JSON, an unknown tool) gets an error result and the loop goes on; a model that never makes a
+well-formed call again ends as `tool_format`. Every turn is recorded: request time, time to first
+token, tokens, text, tool calls and their results (clipped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent
+from agentspec.agents.tools import TOOL_NAMES, TOOL_SPECS, Toolbox, clip
+from agentspec.errors import BackendError
+from agentspec.providers import BackendInfo, Message, Provider, ProviderSettings, Reply, provider_for, require_tools
+
+SYSTEM_PROMPT = """\
+You are a careful software engineer working in a project folder (the workspace).
+Use the tools to look at the files, change them, and run the tests: list_files, read_file,
+write_file, edit_file, run_tests (the task's tests with pytest) and run_shell (a shell command in
+the workspace, without network). Paths are relative to the workspace root.
+Call tools through the tool-calling interface, never by writing them in your message.
+Do not change the test files. When the task is done, reply with a short summary and no tool call.
+"""
+FORMAT_NUDGE = (
+    "Your last message contains a tool call written as text ({marker}), so nothing was run. "
+    "Call the tools through the tool-calling interface (a function call), not in the message text."
+)
+_TEXT_CALL = re.compile(
+    r"<tool_call>|</tool_call>|\[TOOL_CALLS\]|<function=|<\|python_tag\|>|<invoke name=|<tool_use>|"
+    r'"name"\s*:\s*"(?:' + "|".join(TOOL_NAMES) + r')"|\b(?:' + "|".join(TOOL_NAMES) + r")\s*\(\s*\w+\s*=",
+)
+
+
+def text_tool_call(text: str) -> str | None:
+    """The marker of a tool call written as plain text in `text`, or None."""
+    found = _TEXT_CALL.search(text)
+    return found.group(0) if found else None
+
+
+@dataclass(frozen=True)
+class BuiltinOptions:
+    """How the builtin agent behaves beyond the spec's limits.
+
+    Attributes:
+        max_format_errors: Turns in a row with malformed tool calls before the attempt ends as `tool_format`.
+        shell_timeout_s: Longest run of one `run_shell` command.
+        tool_output_chars: Tool results are clipped to this many characters for the model.
+        transcript_chars: Texts and tool results are clipped to this many characters in the transcript.
+        system_prompt: The system message.
+    """
+
+    max_format_errors: int = 3
+    shell_timeout_s: float = 120.0
+    tool_output_chars: int = 30_000
+    transcript_chars: int = 2_000
+    system_prompt: str = SYSTEM_PROMPT
+
+
+@dataclass
+class _Progress:
+    """What one attempt's loop has done so far."""
+
+    started: float = field(default_factory=time.perf_counter)
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    turns: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    retries: int = 0
+    tool_calls: int = 0
+    format_errors: int = 0
+    format_streak: int = 0
+    unrecovered: str | None = None
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+@register_agent
+class BuiltinAgent(Agent):
+    """agentspec's own coding agent: a tool-calling loop over the model the attempt names."""
+
+    name = "builtin"
+
+    def __init__(
+        self,
+        settings: ProviderSettings | None = None,
+        options: BuiltinOptions | None = None,
+        backends: dict[str, BackendInfo] | None = None,
+    ) -> None:
+        """Configure the agent.
+
+        Args:
+            settings: How providers talk to servers (streaming, timeouts, retries); defaults otherwise.
+            options: Loop settings beyond the spec's limits.
+            backends: Preflight results by `provider/name`, stored with each attempt; a model missing
+                here is described once (by its server) on first use.
+        """
+        self.settings = settings or ProviderSettings()
+        self.options = options or BuiltinOptions()
+        self.backends: dict[str, BackendInfo] = dict(backends or {})
+
+    async def act(self, task: AgentTask) -> AgentResult:
+        """Run the loop on `task`; every failure is returned as data."""
+        progress = _Progress()
+        if task.endpoint is None:
+            missing = "the builtin agent needs a model (--model provider/name)"
+            return AgentResult(error=missing, failure_kind="harness_error")
+        details: dict[str, Any] = {"provider": self._settings_facts(task)}
+        kind: str | None = None
+        error: str | None = None
+        try:
+            async with provider_for(task.endpoint, self.settings) as provider:
+                async with asyncio.timeout(task.limits.time_s):
+                    details["backend"] = (await self._backend(provider, task)).as_dict()
+                kind, error = await self._loop(provider, task, progress)
+        except BackendError as exc:
+            kind, error = exc.failure_kind, str(exc)
+        except TimeoutError:
+            kind, error = "agent_timeout", f"the server did not describe the model within {task.limits.time_s:g}s"
+        if kind is None and progress.unrecovered is not None:
+            kind, error = "tool_format", f"the model never made a well-formed tool call again: {progress.unrecovered}"
+        details.update(
+            retries=progress.retries,
+            tool_calls=progress.tool_calls,
+            format_errors=progress.format_errors,
+            stopped=kind or "done",
+        )
+        return AgentResult(
+            transcript=progress.transcript,
+            turns=progress.turns,
+            tokens_in=progress.tokens_in,
+            tokens_out=progress.tokens_out,
+            duration_s=progress.elapsed(),
+            error=error,
+            failure_kind=kind,
+            details=details,
+        )
+
+    def _settings_facts(self, task: AgentTask) -> dict[str, Any]:
+        assert task.endpoint is not None
+        timeouts = self.settings.timeouts_for(task.endpoint.provider, task.endpoint.name)
+        return {
+            "model": task.endpoint.model,
+            "base_url": task.endpoint.base_url,
+            "stream": self.settings.stream,
+            "think": self.settings.think,
+            "num_ctx": self.settings.num_ctx,
+            "timeouts": asdict(timeouts),
+        }
+
+    async def _backend(self, provider: Provider, task: AgentTask) -> BackendInfo:
+        assert task.endpoint is not None
+        key = task.endpoint.model
+        if key not in self.backends:
+            info = await provider.describe()
+            require_tools(info)
+            self.backends[key] = info
+        return self.backends[key]
+
+    async def _loop(self, provider: Provider, task: AgentTask, progress: _Progress) -> tuple[str | None, str | None]:
+        """Turn after turn until the model is done or a limit is hit; the failure kind and error, if any."""
+        limits = task.limits
+        messages = [Message("system", self.options.system_prompt), Message("user", task.instructions)]
+        options = self.options
+        toolbox = Toolbox(task, shell_timeout_s=options.shell_timeout_s, output_chars=options.tool_output_chars)
+        while True:
+            if progress.turns >= limits.turns:
+                return "max_turns", f"still working after {limits.turns} turns"
+            if limits.tokens is not None and progress.tokens_in + progress.tokens_out >= limits.tokens:
+                return "max_tokens", f"used {progress.tokens_in + progress.tokens_out} of {limits.tokens} tokens"
+            remaining = limits.time_s - progress.elapsed()
+            if remaining <= 0:
+                return "agent_timeout", f"the agent's {limits.time_s:g}s ran out"
+            progress.turns += 1
+            entry: dict[str, Any] = {"turn": progress.turns, "at_s": round(progress.elapsed(), 3)}
+            progress.transcript.append(entry)
+            try:
+                async with asyncio.timeout(remaining):
+                    reply = await provider.chat(messages, TOOL_SPECS, stream=self.settings.stream)
+            except TimeoutError:
+                entry["error"] = "agent time limit reached while waiting for the model"
+                return "agent_timeout", f"the agent's {limits.time_s:g}s ran out while waiting for the model"
+            except BackendError as exc:
+                entry.update(error=str(exc), failure_kind=exc.failure_kind)
+                raise
+            self._note_reply(entry, reply, progress)
+            messages.append(reply.message)
+            if reply.stop_reason == "context":
+                return "context_exceeded", "the conversation filled the model's context window"
+            if reply.message.tool_calls:
+                messages += await self._run_calls(reply, toolbox, task, entry, progress)
+            else:
+                marker = text_tool_call(reply.message.content)
+                if marker is None:
+                    return None, None
+                entry["format_error"] = f"tool call written as text ({marker})"
+                self._format_problem(progress, entry["format_error"])
+                messages.append(Message("user", FORMAT_NUDGE.format(marker=marker)))
+            if progress.format_streak >= options.max_format_errors:
+                streak = progress.format_streak
+                return "tool_format", f"{streak} turns in a row of malformed tool calls: {progress.unrecovered}"
+
+    def _note_reply(self, entry: dict[str, Any], reply: Reply, progress: _Progress) -> None:
+        progress.tokens_in += reply.usage.input_tokens
+        progress.tokens_out += reply.usage.output_tokens
+        progress.retries += reply.retries
+        cut = self.options.transcript_chars
+        entry.update(
+            request_s=round(reply.duration_s, 3),
+            first_token_s=None if reply.first_token_s is None else round(reply.first_token_s, 3),
+            tokens_in=reply.usage.input_tokens,
+            tokens_out=reply.usage.output_tokens,
+            stop_reason=reply.stop_reason,
+            raw_stop_reason=reply.raw_stop_reason,
+            retries=reply.retries,
+            text=clip(reply.message.content, cut),
+        )
+        if reply.message.thinking:
+            entry["thinking"] = clip(reply.message.thinking, cut)
+
+    async def _run_calls(
+        self, reply: Reply, toolbox: Toolbox, task: AgentTask, entry: dict[str, Any], progress: _Progress
+    ) -> list[Message]:
+        results, records, problems = [], [], []
+        for call in reply.message.tool_calls:
+            outcome = await toolbox.call(call, task.limits.time_s - progress.elapsed())
+            progress.tool_calls += 1
+            if outcome.format_error:
+                problems.append(outcome.text)
+            results.append(
+                Message("tool", outcome.text, tool_call_id=call.id, tool_name=call.name, is_error=not outcome.ok)
+            )
+            records.append(
+                {
+                    "id": call.id,
+                    "name": call.name,
+                    "arguments": clip(call.raw_arguments, self.options.transcript_chars),
+                    "ok": outcome.ok,
+                    "format_error": outcome.format_error,
+                    "duration_s": round(outcome.duration_s, 3),
+                    "result": clip(outcome.text, self.options.transcript_chars),
+                }
+            )
+        entry["tool_calls"] = records
+        if problems:
+            self._format_problem(progress, problems[0])
+        else:
+            progress.format_streak, progress.unrecovered = 0, None
+        return results
+
+    def _format_problem(self, progress: _Progress, problem: str) -> None:
+        progress.format_errors += 1
+        progress.format_streak += 1
+        progress.unrecovered = problem

@@ -1,0 +1,203 @@
+"""Rule ``leaked-reasoning``: a model's chain of thought left in comments or docstrings."""
+
+from __future__ import annotations
+
+import re
+
+from agentspec.review.prose import ProseRule, snippet
+from agentspec.review.rule import Example
+
+_TAG = re.compile(r"^</?(?:think|thinking|reasoning|reflection)>", re.IGNORECASE)
+_SENTENCE_START = r"(?:^|(?<=[.!?;]\s)|(?<=[.!?;]\s\s)|(?<=\.\.\.)|(?<=\.\.\.\s))"
+_INTERJECTION = re.compile(
+    _SENTENCE_START
+    + r"""(?:
+        (?:but\s+|no\s+|oh\s+)?wait
+            (?=\s*[,.!:;\u2014-]|\s+(?:a\s+(?:sec|second|minute|moment)\b|no\b|actually\b|but\b|so\b
+                |that\b|this\b|what\b|why\b|hmm|i\b|let\b|we\b|maybe\b|the\s+(?:tests?|problem|user|task|spec)\b))
+        | h+m{2,}\b | hm+[,.]
+        | actually[,:] | actually\s+(?:wait|no|hmm|let\s+me|i\b|we\b|that's|this\s+is)
+        | (?:okay|ok|alright)\s*[,.]?\s+so\b | (?:okay|alright)[,.]\s
+        | oops\b | hold\s+on\b
+        | the\s+user\s+(?:wants|asked|requested|said|mentioned|specified|expects)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_ANYWHERE = re.compile(
+    r"""\b(?:
+        let\s+me\s+(?:check|reconsider|think|re-?read|verify|re-?check|look|see|try|re-?think|figure
+            |double[- ]check|re-?examine|recompute|recalculate|count|trace|make\s+sure|re-?write|just)
+        | let's\s+(?:see|think|reconsider|re-?read|re-?think|figure\s+out|double[- ]check)
+        | (?-i:I)\s+(?:think|believe|guess|suppose|wonder|reali[sz]e|misread|missed|need\s+to|was\s+wrong
+            |made\s+a\s+mistake|am\s+not\s+sure|(?:'|\u2019)m\s+not\s+sure|(?:'|\u2019)m\s+(?:going|thinking))
+        | the\s+(?:problem|task|prompt)(?:\s+statement)?\s+(?:says|said|states|asks|wants|requires|mentions)
+        | the\s+instructions\s+(?:say|said|ask|want)
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_OPEN_TAG = re.compile(r"<(think|thinking|reasoning|reflection)>", re.IGNORECASE)
+
+
+class LeakedReasoningRule(ProseRule):
+    """Chain-of-thought left in the code's comments or docstrings.
+
+    Reasoning models think aloud; when that monologue ends up in a comment or a docstring
+    ("Wait, the tests don't check...", "Hmm, let me reconsider", "I think this is right",
+    "the user wants..."), the code ships the model's scratch work. It passed the tests, but
+    you would ask for it to be removed in review.
+
+    What counts: interjections that open a sentence (*Wait,*, *Hmm*, *Actually,*, *Okay so*,
+    *Oops*), "let me check / reconsider / re-read", first-person hedging (*I think*, *I'm not
+    sure*, *I need to*), references to the prompt (*the problem says*, *the user wants*) and
+    reasoning tags (``<think>``, ``</think>``, ``<thinking>``, ``<reasoning>``) that start a
+    comment or a docstring line. In a file that does not parse, every line is read: a lone
+    ``<think>`` block above the code is reported once, at its opening tag.
+
+    What does not count: string literals that are code (a regex that matches ``<think>``),
+    ordinary comments such as "Wait for the thread", "Let the OS pick a port", "Note:" or
+    "TODO:".
+    """
+
+    id = "leaked-reasoning"
+    severity = "warning"
+    message = "the model's reasoning was left in a comment or docstring"
+
+    VALID = (
+        """
+        # Wait for the worker thread to finish before reading results
+        t.join()
+        """,
+        """
+        # Let the OS pick a port
+        sock.bind(('127.0.0.1', 0))
+        """,
+        """
+        # Note: keys are compared case-insensitively
+        # TODO: support IPv6
+        x = 1
+        """,
+        """
+        THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
+        """,
+        '''
+        def strip(reply):
+            """Remove the <think> block a reasoning model puts before its answer."""
+            return THINK.sub("", reply)
+        ''',
+        """
+        # Actually send the request; the dry run above only builds it
+        send(request)
+        """,
+        """
+        if user.wants_json:  # when the user wants JSON, skip the table
+            print(data)
+        """,
+        """
+        # OK if the file is missing: the default applies
+        load(path)
+        """,
+    )
+    INVALID = (
+        Example(
+            '''
+            def load(path):
+                """</think>
+                Load the config file at path."""
+                return open(path).read()
+            ''',
+            line=2,
+        ),
+        Example(
+            """
+            def valid(p):
+                # Wait, the tests don't explicitly check symbols
+                return len(p) >= 8
+            """,
+            line=2,
+        ),
+        Example(
+            """
+            # Hmm, this might be off by one
+            for i in range(n):
+                pass
+            """,
+            line=1,
+        ),
+        Example(
+            """
+            def f(x):
+                # Actually, let me reconsider the empty case
+                return x or []
+            """,
+            line=2,
+        ),
+        Example(
+            """
+            # Okay so the user wants a cache with expiry
+            class Cache:
+                pass
+            """,
+            line=1,
+        ),
+        Example(
+            '''
+            def area(r):
+                """Return the area.
+
+                I think pi * r ** 2 is right here.
+                """
+            ''',
+            line=4,
+        ),
+        Example(
+            """
+            # <think>
+            # The problem says to return None on failure
+            # </think>
+            x = None
+            """,
+            line=1,
+        ),
+        Example(
+            """
+            <think>
+            Okay, the user wants a function.
+            </think>
+            def f():
+                return 1
+            """,
+            line=1,
+        ),
+        Example(
+            """
+            total = 0  # let me double-check this sum later
+            """,
+            line=1,
+        ),
+    )
+
+    def search(self, text: str) -> tuple[int, str] | None:
+        """Return where the text reads like leaked reasoning, and a message quoting it."""
+        match = _TAG.match(text) or _INTERJECTION.search(text) or _ANYWHERE.search(text)
+        if match is None:
+            return None
+        quote = text if len(text) <= 60 else text[match.start() :]
+        return match.start(), f'leaked reasoning: "{snippet(quote)}"'
+
+    def review_text(self) -> None:
+        """Report each ``<think>``-style block once, then read the remaining lines as prose."""
+        lines = self.file.lines
+        inside: str | None = None
+        for number, raw in enumerate(lines, start=1):
+            if inside is not None:
+                if f"</{inside}>" in raw.lower():
+                    inside = None
+                self._last_reported_line = number
+                continue
+            tag = _OPEN_TAG.search(raw)
+            if tag is not None:
+                inside = tag.group(1).lower() if f"</{tag.group(1).lower()}>" not in raw.lower() else None
+                self.report_at(number, tag.start() + 1, f"leaked reasoning: a <{tag.group(1)}> block")
+                self._last_reported_line = number
+                continue
+            self._check_line(number, raw)
