@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from agentspec.cli import review_commands, run_commands, serve_commands, spec_commands
+from agentspec.cli import review_commands, run_commands, serve_commands, site_commands, spec_commands
 from agentspec.errors import UsageError, UserError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_commands.add_commands(commands)
     review_commands.add_commands(commands)
     serve_commands.add_commands(commands)
+    site_commands.add_commands(commands)
     return parser
 
 

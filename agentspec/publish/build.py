@@ -1,0 +1,229 @@
+"""Building the site: generate the pages into a build folder, then run MkDocs with the project's mkdocs.yml.
+
+The generated Markdown lives in a build folder, never in the project's docs/; hand-written pages from
+the config's docs folder are copied beside it. The output is a plain static folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+from mkdocs.utils.yaml import yaml_load
+
+from agentspec.errors import UsageError
+from agentspec.publish import guide_page, home, rules_page
+from agentspec.publish.escape import title
+from agentspec.publish.model_page import model_markdown
+from agentspec.publish.passthrough import PassThroughExtension
+from agentspec.publish.results import SiteData, load, task_page
+from agentspec.publish.task_page import task_markdown
+from agentspec.review import ALL_RULES
+
+ASSETS = Path(__file__).parent / "assets"
+DEFAULT_CONFIG = ASSETS / "mkdocs.yml"
+STYLESHEET = "assets/agentspec.css"
+SOURCES_MARKER = ".agentspec-sources"
+# What a folder built before by MkDocs holds; anything else in a non-empty output folder is not ours to delete.
+_SITE_MARKERS = ("sitemap.xml", "404.html", "search")
+
+
+@dataclass
+class SiteBuild:
+    """What a build made, and how long each step took."""
+
+    output: Path
+    pages: int
+    attempts: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def generate_pages(data: SiteData) -> dict[str, str]:
+    """Every generated page's Markdown, by path inside the build folder."""
+    pages = {home.PAGE: home.home_page(data)}
+    by_task = data.by_task()
+    for task in data.tasks:
+        pages[task_page(task)] = task_markdown(data, task, by_task.get(task, []))
+    by_entry = data.by_entry()
+    for entry in data.entries:
+        pages[entry.page] = model_markdown(data, entry, by_entry[(entry.agent, entry.model)])
+    pages.update(rules_page.rule_pages())
+    pages[guide_page.PAGE] = guide_page.reference_markdown()
+    return pages
+
+
+def navigation(data: SiteData, guides: Sequence[str]) -> list[dict[str, Any]]:
+    """The nav when mkdocs.yml gives none: results, tasks, agents and models, reviewer, guides."""
+    tasks = [{title(data.specs[t].title if t in data.specs else t): task_page(t)} for t in data.tasks]
+    models = [{title(e.label): e.page} for e in data.entries]
+    rules = [{"Overview": rules_page.INDEX}] + [{rule.id: rules_page.rule_page(rule)} for rule in ALL_RULES]
+    return [
+        {"Results": home.PAGE},
+        {"Tasks": tasks},
+        {"Agents and models": models},
+        {"Reviewer": rules},
+        {"Guides": [*guides, {"Spec fields": guide_page.PAGE}]},
+    ]
+
+
+def handwritten_docs(config_file: Path) -> Path | None:
+    """The config's docs folder (hand-written pages), if it exists."""
+    with config_file.open(encoding="utf-8") as stream:
+        raw = yaml_load(stream) or {}
+    folder = config_file.parent / str(raw.get("docs_dir", "docs"))
+    return folder if folder.is_dir() else None
+
+
+def write_sources(pages: dict[str, str], docs: Path | None, folder: Path) -> list[str]:
+    """Write the pages, the stylesheet and the hand-written docs into `folder`; return the hand-written pages."""
+    guides: list[str] = []
+    if docs is not None:
+        for source in sorted(docs.rglob("*")):
+            relative = source.relative_to(docs).as_posix()
+            if source.is_file() and relative not in pages:
+                target = folder / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                guides += [relative] if relative.endswith(".md") else []
+    for path, markdown in pages.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(markdown, encoding="utf-8")
+    (folder / "assets").mkdir(exist_ok=True)
+    shutil.copyfile(ASSETS / "agentspec.css", folder / STYLESHEET)
+    return guides
+
+
+def check_output(output: Path, protected: Sequence[Path]) -> None:
+    """Refuse an output folder MkDocs would wipe that holds something other than an earlier build."""
+    resolved = output.resolve()
+    for path in protected:
+        if resolved == path.resolve() or path.resolve().is_relative_to(resolved):
+            raise UsageError(f"refusing to build into {output}: it holds {path}")
+    if resolved.is_file():
+        raise UsageError(f"{output} is a file; give a folder for the site")
+    if resolved.is_dir() and any(resolved.iterdir()) and not any((resolved / m).exists() for m in _SITE_MARKERS):
+        raise UsageError(f"refusing to build into {output}: it is not empty and does not look like a built site")
+
+
+def _reset_sources(folder: Path) -> None:
+    """Empty a folder for generated sources: only one that is empty or that agentspec filled before."""
+    marker = folder / SOURCES_MARKER
+    if folder.exists() and any(folder.iterdir()):
+        if not marker.is_file():
+            raise UsageError(f"refusing to write pages into {folder}: it is not empty and was not made by agentspec")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text("Generated by `agentspec site`; rewritten at every build.\n", encoding="utf-8")
+
+
+@contextmanager
+def _quiet_mkdocs() -> Iterator[None]:
+    """Show MkDocs' warnings as short lines, hide its progress chatter."""
+    logger = logging.getLogger("mkdocs")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("mkdocs: %(levelname)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+def run_mkdocs(config_file: Path, sources: Path, output: Path, nav: list[dict[str, Any]]) -> None:
+    """Build `sources` into `output` with `config_file` as the base config."""
+    with _quiet_mkdocs():
+        try:
+            config = load_config(str(config_file), docs_dir=str(sources), site_dir=str(output.resolve()))
+        except MkDocsException as exc:
+            raise UsageError(f"{config_file}: {exc}") from None
+        # Raw links in generated pages end in .html, and pages must open from disk.
+        config["use_directory_urls"] = False
+        config["extra_css"] = [*config["extra_css"], STYLESHEET]
+        config["markdown_extensions"] = [*config["markdown_extensions"], PassThroughExtension()]
+        if not config["nav"]:
+            config["nav"] = nav
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(config)
+        except MkDocsException as exc:
+            raise UsageError(f"mkdocs could not build the site: {exc}") from None
+        finally:
+            config.plugins.on_shutdown()
+    inline_search_index(output)
+
+
+def inline_search_index(output: Path) -> None:
+    """Write search/search_index.js beside the JSON index, as Material's offline plugin does.
+
+    Opened from disk (file://), Material loads the index through this script instead of fetching
+    JSON; without it every page logs a failed request. (The offline plugin itself is not used: it
+    adds a script from a CDN.)
+    """
+    index = output / "search" / "search_index.json"
+    if index.is_file():
+        script = "var __index = " + index.read_text(encoding="utf-8")
+        (output / "search" / "search_index.js").write_text(script, encoding="utf-8")
+
+
+def build_site(
+    results: Path,
+    output: Path,
+    *,
+    config_file: Path | None = None,
+    spec_paths: Sequence[Path] = (Path("specs"),),
+    run_id: str | None = None,
+    sources: Path | None = None,
+) -> SiteBuild:
+    """Build the results website.
+
+    Args:
+        results: The results folder (`results.sqlite` and `artifacts/`).
+        output: Where the static site goes; an earlier build there is replaced.
+        config_file: The base mkdocs.yml; default: ./mkdocs.yml if present, else agentspec's own.
+        spec_paths: Spec files or folders, for instructions and reference solutions.
+        run_id: Publish only this run's attempts.
+        sources: Keep the generated Markdown in this folder (default: a temporary folder).
+
+    Returns:
+        What was built and how long generation and MkDocs took.
+
+    Raises:
+        UsageError: No results, a bad output folder, or a config MkDocs rejects.
+    """
+    config_file = config_file or (Path("mkdocs.yml") if Path("mkdocs.yml").is_file() else DEFAULT_CONFIG)
+    if not config_file.is_file():
+        raise UsageError(f"no MkDocs config at {config_file}")
+    check_output(output, [results, *spec_paths, config_file.parent / "docs", Path.cwd()])
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    data = load(results, spec_paths, run_id)
+    timings["load"] = time.perf_counter() - started
+    pages = generate_pages(data)
+    timings["generate"] = time.perf_counter() - started - timings["load"]
+    with tempfile.TemporaryDirectory(prefix="agentspec-site-") as scratch:
+        folder = sources or Path(scratch)
+        if sources is not None:
+            _reset_sources(sources)
+        guides = write_sources(pages, handwritten_docs(config_file), folder)
+        before = time.perf_counter()
+        run_mkdocs(config_file, folder, output, navigation(data, guides))
+        timings["mkdocs"] = time.perf_counter() - before
+    timings["total"] = time.perf_counter() - started
+    return SiteBuild(output, len(pages) + len(guides), len(data.records), timings)

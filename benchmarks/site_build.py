@@ -1,0 +1,83 @@
+"""Site build time as results grow: `agentspec site` over synthetic stores of increasing size.
+
+Each store holds 8 tasks x 5 agent/models x N trials of plausible attempts (the seed specs' code,
+diffs, findings, test results, transcripts), written through `Store.record`. The build is the
+`agentspec site` itself, run in a fresh process (imports included), with the repo's mkdocs.yml.
+Target: 1000 attempts in under 60 s on a 2-core machine, growing linearly. Wall time moves with whatever
+else the machine runs; the CPU time of the build process is the steadier figure.
+
+    python benchmarks/site_build.py [--trials 6 12 25] [--repeat 2] [--specs specs/]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from agentspec.publish.sample import write_sample
+from agentspec.spec import load_specs
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def build(results: Path, output: Path, specs: Path) -> tuple[float, float, str]:
+    """Time `agentspec site` as a user runs it, in a fresh process: (wall seconds, CPU seconds, its summary)."""
+    argv = [sys.executable, "-m", "agentspec", "site", "--results", str(results), "-o", str(output)]
+    argv += ["--specs", str(specs), "--config", str(REPO / "mkdocs.yml")]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=results.parent)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, done.stderr.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, nargs="+", default=[6, 12, 25])
+    parser.add_argument("--specs", type=Path, default=REPO / "specs")
+    parser.add_argument("--target", type=float, default=60.0, help="seconds allowed for the largest build")
+    parser.add_argument("--repeat", type=int, default=2, help="builds per size; the fastest is reported")
+    args = parser.parse_args()
+    specs = load_specs([args.specs])
+    print(f"{'attempts':>8} {'wall':>7} {'cpu':>7} {'ms/attempt':>10} {'site MB':>8}  steps (from agentspec site)")
+    totals: list[tuple[int, float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="agentspec-bench-") as scratch:
+        # A first build warms the disk cache (packages, theme assets), which would otherwise count against one size.
+        write_sample(Path(scratch) / "results", specs, tasks=2, entries=1, trials=1)
+        build(Path(scratch) / "results", Path(scratch) / "site", args.specs.resolve())
+    for trials in args.trials:
+        with tempfile.TemporaryDirectory(prefix="agentspec-bench-") as scratch:
+            results, output = Path(scratch) / "results", Path(scratch) / "site"
+            count = write_sample(results, specs, tasks=8, entries=5, trials=trials)
+            seconds, cpu, said = min(build(results, output, args.specs.resolve()) for _ in range(args.repeat))
+            steps = said[said.find("(") + 1 : said.find(")")]
+            size = folder_size(output) / 1e6
+            line = f"{count:>8} {seconds:>6.1f}s {cpu:>6.1f}s {seconds / count * 1000:>10.1f} {size:>8.1f}  {steps}"
+            print(line, flush=True)
+            totals.append((count, seconds, cpu))
+    (small, small_s, small_cpu), (large, large_s, large_cpu) = min(totals), max(totals)
+    per_attempt = (large_cpu - small_cpu) / (large - small) * 1000 if large > small else 0.0
+    fixed = small_cpu - per_attempt * small / 1000
+    print(
+        f"growth: {large / small:.1f}x the attempts took {large_s / small_s:.1f}x the wall time, "
+        f"{large_cpu / small_cpu:.1f}x the CPU time: about {fixed:.1f}s fixed (imports, theme, reviewer pages) "
+        f"+ {per_attempt:.1f} ms per attempt"
+    )
+    if large_s > args.target:
+        print(f"over target: {large_s:.1f}s > {args.target:.0f}s for {large} attempts", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

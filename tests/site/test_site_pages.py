@@ -1,0 +1,114 @@
+"""The generated pages: what each shows, and that nothing a model wrote reaches them unescaped."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from agentspec.publish import SiteData, generate_pages
+from agentspec.publish.escape import FRAGMENT_MARKER
+from agentspec.publish.results import attempt_anchor, representative, task_page
+from agentspec.publish.sample import HOSTILE
+from agentspec.review import ALL_RULES
+from agentspec.store import report
+
+
+@pytest.fixture(scope="module")
+def pages(hostile_data: SiteData) -> dict[str, str]:
+    return generate_pages(hostile_data)
+
+
+def test_every_page_is_there(pages: dict[str, str], hostile_data: SiteData) -> None:
+    expected = {"index.md", "reviewer/index.md", "reference/spec-fields.md"}
+    expected |= {task_page(t) for t in hostile_data.tasks} | {e.page for e in hostile_data.entries}
+    expected |= {f"reviewer/{rule.id}.md" for rule in ALL_RULES}
+    assert expected <= set(pages)
+    # The seed specs without attempts get a page too: instructions and the reference solution.
+    assert len(hostile_data.tasks) == 8
+
+
+def test_raw_html_is_only_agentspecs_own_marked_lines(pages: dict[str, str]) -> None:
+    for path, markdown in pages.items():
+        for line in markdown.splitlines():
+            if line.lstrip().startswith("<"):
+                assert line.startswith(FRAGMENT_MARKER), f"{path}: {line[:80]}"
+
+
+def test_no_hostile_text_survives_unescaped(pages: dict[str, str]) -> None:
+    raw_markers = [
+        "<script",
+        "<img",
+        "<svg onload",
+        "</textarea",
+        'href="javascript',
+        "{{",
+        "{%",
+        "--8<--",
+        "\x02",
+        "\x00",
+    ]
+    for path, markdown in pages.items():
+        for marker in raw_markers:
+            assert marker not in markdown, f"{path} holds {marker!r}"
+    # ... while the text itself is shown.
+    assert "&lt;script&gt;window.__agentspecPwned" in "".join(pages.values())
+    assert all(payload for payload in HOSTILE)
+
+
+def test_home_has_the_leaderboard_in_the_reports_order_and_the_grid(
+    pages: dict[str, str], hostile_data: SiteData
+) -> None:
+    home = pages["index.md"]
+    rows = report.leaderboard(hostile_data.records)
+    positions = [home.index(f">{row.agent} {row.model}</a>") for row in rows]
+    assert positions == sorted(positions)
+    # Two trials each: pass@2 and the 95% interval are shown.
+    assert "<th>pass@2</th>" in home and "<th>95% interval</th>" in home
+    tasks, columns, cells = report.grid(hostile_data.records)
+    assert home.count('class="as-cell ') == len(cells)
+    for heading in ("## Leaderboard", "## Score per model", "## Tasks and models", "## Time per task", "## Runs"):
+        assert heading in home
+    assert "Spec versions" in home and "sha256:" in home
+
+
+def test_task_page_has_a_tab_per_model_with_code_findings_and_tests(
+    pages: dict[str, str], hostile_data: SiteData
+) -> None:
+    task = sorted(hostile_data.by_task())[0]
+    page = pages[task_page(task)]
+    labels = re.findall(r'<label for="__as_code_\d+">([^<]*)</label>', page)
+    assert labels == [e.label for e in hostile_data.entries]
+    shown = representative(
+        [
+            r
+            for r in hostile_data.records
+            if r.task == task and r.agent == "claude-code" and r.model == hostile_data.entries[0].model
+        ]
+    )
+    for f in shown.findings:
+        assert f"<b>{f['rule']}</b>" in page
+    assert "Diff against the starter" in page and "Tests: " in page and "Test output" in page
+    assert "## Reference solution" in page and "## Fastest and slowest attempts" in page
+    assert "## Instructions" in page
+
+
+def test_model_page_lists_every_attempt_with_its_transcript(pages: dict[str, str], hostile_data: SiteData) -> None:
+    entry = hostile_data.entries[0]
+    page = pages[entry.page]
+    mine = [r for r in hostile_data.records if (r.agent, r.model) == (entry.agent, entry.model)]
+    for record in mine:
+        assert f'id="{attempt_anchor(record)}"' in page
+    assert page.count(">Transcript</summary>") == len(mine)
+    assert "## How attempts ended" in page and "## Review" in page
+    assert re.search(r"placeholder in \d+ of \d+", page)
+
+
+def test_rule_pages_come_from_the_rules_docs_and_examples(pages: dict[str, str]) -> None:
+    for rule in ALL_RULES:
+        page = pages[f"reviewer/{rule.id}.md"]
+        assert rule.message.split()[0] in page or rule.message in page
+        if rule.examples("INVALID"):
+            assert "## Code it flags" in page and "as-finding" in page
+        if rule.examples("VALID"):
+            assert "## Code it accepts" in page
