@@ -1,6 +1,6 @@
 """Agents: what acts on a workspace. Importing this package registers the built-in ones."""
 
-from agentspec.agents import builtin, reference
+from agentspec.agents import aider, builtin, claude_code, command, reference
 from agentspec.agents.base import (
     Agent,
     AgentResult,
@@ -18,7 +18,10 @@ __all__ = [
     "AgentTask",
     "Endpoint",
     "agent_names",
+    "aider",
     "builtin",
+    "claude_code",
+    "command",
     "get_agent",
     "reference",
     "register_agent",

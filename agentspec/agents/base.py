@@ -94,6 +94,8 @@ class Agent(ABC):
 
     name: ClassVar[str]
     needs_model: ClassVar[bool] = True
+    # Whether the agent drives the model through tool calls (aider edits from plain text instead).
+    uses_tools: ClassVar[bool] = True
 
     @property
     def label(self) -> str:

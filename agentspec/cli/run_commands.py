@@ -107,12 +107,19 @@ def _agents(cells: list[Cell], settings: ProviderSettings, backends: dict[str, B
 
 def _preflight(cells: list[Cell], settings: ProviderSettings, console: Console) -> dict[str, BackendInfo]:
     """Check every model server the run will use, once each; raise BackendError on the first that fails."""
-    endpoints = {(c.model, c.base_url): Endpoint.parse(c.model, c.base_url) for c in cells if c.model != NO_MODEL}
+    endpoints: dict[tuple[str, str | None], Endpoint] = {}
+    tools: dict[tuple[str, str | None], bool] = {}
+    for cell in cells:
+        if cell.model != NO_MODEL:
+            key = (cell.model, cell.base_url)
+            endpoints[key] = Endpoint.parse(cell.model, cell.base_url)
+            tools[key] = tools.get(key, False) or get_agent(cell.agent).uses_tools
     if not endpoints:
         return {}
 
     async def check_all() -> list[BackendInfo]:
-        return list(await asyncio.gather(*(preflight(e, settings) for e in endpoints.values())))
+        checks = (preflight(endpoint, settings, tools=tools[key]) for key, endpoint in endpoints.items())
+        return list(await asyncio.gather(*checks))
 
     infos = asyncio.run(check_all())
     for endpoint, info in zip(endpoints.values(), infos, strict=True):

@@ -26,17 +26,20 @@ def require_tools(info: BackendInfo) -> None:
         have = ", ".join(info.capabilities) or "none"
         raise BackendError(
             f"model {info.model!r} at {info.base_url} does not support tool calling (its capabilities: {have}); "
-            "the builtin agent needs a model with tools",
+            "tool-calling agents (builtin, claude-code) need a model with tools; aider works without",
             failure_kind="no_tool_support",
         )
 
 
-async def preflight(endpoint: EndpointLike, settings: ProviderSettings | None = None) -> BackendInfo:
+async def preflight(
+    endpoint: EndpointLike, settings: ProviderSettings | None = None, *, tools: bool = True
+) -> BackendInfo:
     """Check one endpoint before a run and return what its server tells.
 
     Three steps: the server answers and has the model (`describe`), the model supports tools where the
     server says, and one tiny chat request with one tool goes through (whether the model called it is
-    recorded as `tool_call_seen`, not required).
+    recorded as `tool_call_seen`, not required). With `tools=False` (for agents that use none, such as
+    aider) the request offers no tool and tool support is not required.
 
     Raises:
         BackendError: One clear message naming the endpoint; `failure_kind` is `model_not_found`,
@@ -48,8 +51,9 @@ async def preflight(endpoint: EndpointLike, settings: ProviderSettings | None = 
     try:
         async with provider_for(endpoint, ping_settings) as provider:
             info = await provider.describe()
-            require_tools(info)
-            reply = await provider.chat(PING_MESSAGES, [PING_TOOL], stream=settings.stream)
+            if tools:
+                require_tools(info)
+            reply = await provider.chat(PING_MESSAGES, [PING_TOOL] if tools else [], stream=settings.stream)
     except BackendError as exc:
         raise type(exc)(f"preflight of {label} failed: {exc}", failure_kind=exc.failure_kind) from exc
     seen = any(call.name == PING_TOOL.name for call in reply.message.tool_calls)
