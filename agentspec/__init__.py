@@ -1,37 +1,153 @@
-"""agentspec: evaluate language models as coding agents, task by task, harness by harness."""
+"""agentspec: evaluate language models as coding agents, task by task, harness by harness.
 
-from agentspec.errors import (
-    AgentFailure,
-    AgentspecError,
-    AttemptError,
-    BackendError,
-    ConfigError,
-    Problem,
-    SandboxError,
-    SpecError,
-    UsageError,
-    UserError,
-)
-from agentspec.spec import File, Spec, TestFile, load_spec, load_specs, load_suite
+The public API is re-exported here. Names load on first use (PEP 562), so `import agentspec` and
+the command line stay quick however many subsystems exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "Agent": "agentspec.agents.base",
+    "AgentFailure": "agentspec.errors",
+    "AgentResult": "agentspec.agents.base",
+    "AgentTask": "agentspec.agents.base",
+    "AgentspecError": "agentspec.errors",
+    "Attempt": "agentspec.runner.plan",
+    "AttemptError": "agentspec.errors",
+    "AttemptRecord": "agentspec.store.sqlite",
+    "BackendError": "agentspec.errors",
+    "BackendInfo": "agentspec.providers.base",
+    "Cell": "agentspec.runner.plan",
+    "ConfigError": "agentspec.errors",
+    "Endpoint": "agentspec.agents.base",
+    "Faults": "agentspec.serve",
+    "File": "agentspec.spec.model",
+    "Finding": "agentspec.review.finding",
+    "ModelServer": "agentspec.serve",
+    "Problem": "agentspec.errors",
+    "Provider": "agentspec.providers.base",
+    "ProviderSettings": "agentspec.providers.settings",
+    "ReviewConfig": "agentspec.review.config",
+    "Rule": "agentspec.review.rule",
+    "Runner": "agentspec.runner.run",
+    "Sandbox": "agentspec.sandbox",
+    "SandboxError": "agentspec.errors",
+    "SandboxLimits": "agentspec.sandbox",
+    "Spec": "agentspec.spec.model",
+    "SpecError": "agentspec.errors",
+    "Store": "agentspec.store.sqlite",
+    "TestFile": "agentspec.spec.model",
+    "UsageError": "agentspec.errors",
+    "UserError": "agentspec.errors",
+    "build_site": "agentspec.publish",
+    "get_agent": "agentspec.agents",
+    "load_spec": "agentspec.spec.load",
+    "load_specs": "agentspec.spec.suite",
+    "load_suite": "agentspec.spec.suite",
+    "plan": "agentspec.runner.plan",
+    "preflight": "agentspec.providers",
+    "register_agent": "agentspec.agents.base",
+    "register_provider": "agentspec.providers.base",
+    "review_paths": "agentspec.review",
+    "review_source": "agentspec.review",
+    "serve_in_thread": "agentspec.serve",
+}
+
 __all__ = [
+    "Agent",
     "AgentFailure",
+    "AgentResult",
+    "AgentTask",
     "AgentspecError",
+    "Attempt",
     "AttemptError",
+    "AttemptRecord",
     "BackendError",
+    "BackendInfo",
+    "Cell",
     "ConfigError",
+    "Endpoint",
+    "Faults",
     "File",
+    "Finding",
+    "ModelServer",
     "Problem",
+    "Provider",
+    "ProviderSettings",
+    "ReviewConfig",
+    "Rule",
+    "Runner",
+    "Sandbox",
     "SandboxError",
+    "SandboxLimits",
     "Spec",
     "SpecError",
+    "Store",
     "TestFile",
     "UsageError",
     "UserError",
     "__version__",
+    "build_site",
+    "get_agent",
     "load_spec",
     "load_specs",
     "load_suite",
+    "plan",
+    "preflight",
+    "register_agent",
+    "register_provider",
+    "review_paths",
+    "review_source",
+    "serve_in_thread",
 ]
+
+if TYPE_CHECKING:
+    from agentspec.agents import get_agent
+    from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint, register_agent
+    from agentspec.errors import (
+        AgentFailure,
+        AgentspecError,
+        AttemptError,
+        BackendError,
+        ConfigError,
+        Problem,
+        SandboxError,
+        SpecError,
+        UsageError,
+        UserError,
+    )
+    from agentspec.providers import preflight
+    from agentspec.providers.base import BackendInfo, Provider, register_provider
+    from agentspec.providers.settings import ProviderSettings
+    from agentspec.publish import build_site
+    from agentspec.review import review_paths, review_source
+    from agentspec.review.config import ReviewConfig
+    from agentspec.review.finding import Finding
+    from agentspec.review.rule import Rule
+    from agentspec.runner.plan import Attempt, Cell, plan
+    from agentspec.runner.run import Runner
+    from agentspec.sandbox import Sandbox, SandboxLimits
+    from agentspec.serve import Faults, ModelServer, serve_in_thread
+    from agentspec.spec.load import load_spec
+    from agentspec.spec.model import File, Spec, TestFile
+    from agentspec.spec.suite import load_specs, load_suite
+    from agentspec.store.sqlite import AttemptRecord, Store
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentspec' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.errors import UsageError
-from agentspec.review import ALL_RULES, ReviewConfig, review_paths
 
 FAILING = ("warning", "error")
 
@@ -28,6 +27,8 @@ def add_commands(commands: Any) -> None:
 
 def cmd_review(args: argparse.Namespace) -> int:
     """Review the given files; exit 1 when any finding is a warning or an error."""
+    from agentspec.review import ALL_RULES, ReviewConfig, review_paths  # libcst loads only for this command
+
     known = sorted(rule.id for rule in ALL_RULES)
     for rule in args.rules or []:
         if rule not in known:

@@ -7,17 +7,18 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from agentspec.cli.display import make_console
 from agentspec.errors import UsageError
-from agentspec.runner.check import Health, check_specs
-from agentspec.sandbox import Sandbox
 from agentspec.spec.authoring import import_folder, write_new_spec, write_spec
 from agentspec.spec.schema import spec_schema_text
 from agentspec.spec.suite import load_specs, load_suite
+
+if TYPE_CHECKING:
+    from agentspec.runner.check import Health
 
 
 def add_commands(commands: Any) -> None:
@@ -95,6 +96,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Grade each spec's starter and reference solution; exit 1 if any spec is unhealthy."""
+    from agentspec.runner.check import check_specs  # the runner (and libcst) load only for this command
+    from agentspec.sandbox import Sandbox
+
     specs = load_specs(args.paths)
     sandbox = Sandbox(args.sandbox)
     results = asyncio.run(check_specs(specs, sandbox, max(1, args.concurrency)))
