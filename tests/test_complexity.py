@@ -37,7 +37,7 @@ def test_noise_that_only_adds_time_keeps_the_class() -> None:
     assert classify(noisy)[1] == "quadratic"
 
 
-CODE = '''
+CODE = """
 def pairs_quadratic(items):
     seen = []
     for item in items:
@@ -52,7 +52,7 @@ def pairs_linear(items):
 
 def broken(items):
     raise ValueError("nope")
-'''
+"""
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@
 db.py:1:13: sql-injection (error) SQL built with an f-string reaches execute(); pass the values as parameters
 """
 
+from __future__ import annotations
+
 from agentspec.review.config import ReviewConfig
 from agentspec.review.engine import review_paths, review_source
 from agentspec.review.finding import Finding, Severity

@@ -91,15 +91,13 @@ def selected_rules(config: ReviewConfig) -> list[type[Rule]]:
 def _traverse(file: SourceFile, module: cst.Module, rules: list[Rule]) -> None:
     providers = {provider for rule in rules for provider in rule.METADATA_DEPENDENCIES}
     if providers:
-        file.metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers)
-    try:
-        BatchedWalk(file, rules).walk(module)
-    except RecursionError:
-        file.findings.clear()
-        file.pending.clear()
-        _report_unparsed(file, rules, RecursionError("nested too deeply to review"))
-    else:
-        file.locate_pending()
+        try:
+            file.metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers)
+        except RecursionError:  # libcst's metadata providers recurse; the walk itself does not
+            _report_unparsed(file, rules, RecursionError("nested too deeply to review"))
+            return
+    BatchedWalk(file, rules).walk(module)
+    file.locate_pending()
 
 
 def _report_unparsed(file: SourceFile, rules: list[Rule], error: Exception) -> None:

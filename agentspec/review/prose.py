@@ -30,7 +30,8 @@ class ProseRule(Rule):
 
     Comments are read one at a time, and a run of adjacent comment lines is reported once.
     String statements (docstrings, and strings used as block comments) are read paragraph
-    by paragraph, doctest lines left out. A file that does not parse is read line by line.
+    by paragraph, doctest lines left out; a line that starts with a tag (``</think>``)
+    starts a paragraph of its own. A file that does not parse is read line by line.
     """
 
     def __init__(self, file: SourceFile) -> None:
@@ -86,12 +87,13 @@ class ProseRule(Rule):
         lines = body.split("\n")
         paragraph: list[int] = []
         for index, raw in enumerate([*lines, ""]):
-            if raw.strip() and not _DOCTEST.match(raw):
+            prose = bool(raw.strip()) and not _DOCTEST.match(raw)
+            if prose and not (paragraph and raw.lstrip().startswith("<")):  # a tag line opens a paragraph
                 paragraph.append(index)
                 continue
             if paragraph and self._check_paragraph(lines, paragraph, first_line, first_column + match.end()):
                 return True
-            paragraph = []
+            paragraph = [index] if prose else []
         return False
 
     def _check_paragraph(self, lines: list[str], indexes: list[int], first_line: int, first_column: int) -> bool:

@@ -26,6 +26,7 @@ from agentspec.review.source import SourceFile
 _VISITED_FIELD = re.compile(r"visit_\w+\(\s*self,\s*\"(\w+)\"")
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...] | None] = {}
 _Hook = Callable[[cst.CSTNode], None]
+_LEAVE = object()
 _STATEMENT_TYPES = frozenset(
     {cst.SimpleStatementLine, cst.If, cst.For, cst.While, cst.With, cst.Try, cst.TryStar, cst.FunctionDef, cst.ClassDef}
     | {cst.Match, cst.ExceptHandler, cst.ExceptStarHandler}
@@ -92,9 +93,42 @@ class BatchedWalk:
                 table = self.visits if kind == "visit" else self.leaves
                 table.setdefault(node_type, []).append(getattr(rule, name))
 
-    def walk(self, node: cst.CSTNode) -> None:
-        """Visit ``node`` and its subtree, depth first, in source order."""
-        kind = type(node)
+    def walk(self, root: cst.CSTNode) -> None:
+        """Visit ``root`` and its subtree, depth first, in source order.
+
+        The walk keeps its own stack rather than recursing, so that long chains (a thousand
+        implicitly concatenated strings, say) cannot exhaust Python's recursion limit. A node
+        is pushed back, under a marker, only when something waits for its leave.
+        """
+        stack: list[object] = [root]
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        leaves, leave_hooks = self.leaves, self.file.leave_hooks
+        while stack:
+            node = pop()
+            if node is _LEAVE:
+                self._leave(pop())  # type: ignore[arg-type]
+                continue
+            assert isinstance(node, cst.CSTNode)
+            kind = type(node)
+            self._enter(node, kind)
+            if kind in leaves or (leave_hooks and id(node) in leave_hooks):
+                push(node)
+                push(_LEAVE)
+            names = child_fields(kind)
+            if names is None:
+                extend(reversed(node.children))
+                continue
+            children: list[cst.CSTNode] = []
+            for name in names:
+                child = getattr(node, name)
+                if isinstance(child, cst.CSTNode):
+                    children.append(child)
+                elif isinstance(child, tuple | list):
+                    children.extend(element for element in child if isinstance(element, cst.CSTNode))
+            children.reverse()
+            extend(children)
+
+    def _enter(self, node: cst.CSTNode, kind: type[cst.CSTNode]) -> None:
         file = self.file
         positions = file.positions
         positions.line_of[id(node)] = self.line
@@ -111,21 +145,11 @@ class BatchedWalk:
                 hook()
         for visit in self.visits.get(kind, ()):
             self._call(visit, node)
-        names = child_fields(kind)
-        if names is None:
-            for child in node.children:
-                self.walk(child)
-        else:
-            for name in names:
-                child = getattr(node, name)
-                if isinstance(child, cst.CSTNode):
-                    self.walk(child)
-                elif isinstance(child, tuple | list):
-                    for item in child:
-                        if isinstance(item, cst.CSTNode):
-                            self.walk(item)
-        for leave in self.leaves.get(kind, ()):
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        for leave in self.leaves.get(type(node), ()):
             self._call(leave, node)
+        file = self.file
         if file.leave_hooks and id(node) in file.leave_hooks:
             for hook in reversed(file.leave_hooks.pop(id(node))):
                 hook()

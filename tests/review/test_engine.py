@@ -58,11 +58,14 @@ def test_syntax_error_is_located_where_python_puts_it() -> None:
     assert [(f.line, f.column) for f in findings] == [(4, 12)]
 
 
-def test_code_nested_too_deeply_is_reported_not_raised() -> None:
-    source = "x = " + " + ".join(["a"] * 3000) + "\n# Hmm, wait.\n"
-    findings = review_source(source, "deep.py", ReviewConfig(rules={"syntax-error", "leaked-reasoning"}))
-    assert rules_and_lines(findings) == [("syntax-error", 1), ("leaked-reasoning", 2)]
-    assert "nested too deeply" in findings[0].message
+def test_long_chains_are_walked_and_a_rule_that_overflows_is_reported_not_raised() -> None:
+    chain = " + ".join(["a"] * 3000)
+    config = ReviewConfig(rules={"syntax-error", "leaked-reasoning", "sql-injection"})
+    findings = review_source(f"x = {chain}\n# Hmm, wait.\n", "deep.py", config)
+    assert rules_and_lines(findings) == [("leaked-reasoning", 2)]
+    findings = review_source(f'def f(cur, a):\n    cur.execute("SELECT " + {chain})\n', "deep.py", config)
+    assert [(f.rule, f.severity) for f in findings] == [("sql-injection", "info")]
+    assert "RecursionError" in findings[0].message
 
 
 def test_suppression_comment_silences_the_named_rule_on_its_line_only() -> None:
@@ -224,7 +227,7 @@ def test_package_docstring_example_runs() -> None:
 def test_public_api_is_exactly_what_all_exports() -> None:
     public = {name for name in dir(review) if not name.startswith("_")} - {
         "bindings", "config", "engine", "finding", "locking", "positions", "properties", "prose",
-        "rule", "rules", "sequences", "source", "sql_text", "walk", "complexity",
+        "rule", "rules", "sequences", "source", "sql_text", "walk", "complexity", "annotations",
     }  # fmt: skip
     assert public == set(review.__all__)
     assert review.__all__ == sorted(review.__all__)

@@ -15,7 +15,7 @@ _INTERJECTION = re.compile(
         (?:but\s+|no\s+|oh\s+)?wait
             (?=\s*[,.!:;\u2014-]|\s+(?:a\s+(?:sec|second|minute|moment)\b|no\b|actually\b|but\b|so\b
                 |that\b|this\b|what\b|why\b|hmm|i\b|let\b|we\b|maybe\b|the\s+(?:tests?|problem|user|task|spec)\b))
-        | h+m{2,}\b | hm+[,.]
+        | (?-i:\b[Hh]m{2,}\b) | (?-i:\b[Hh]m+[,.])
         | actually[,:] | actually\s+(?:wait|no|hmm|let\s+me|i\b|we\b|that's|this\s+is)
         | (?:okay|ok|alright)\s*[,.]?\s+so\b | (?:okay|alright)[,.]\s
         | oops\b | hold\s+on\b

@@ -16,7 +16,7 @@ _PROSE = re.compile(
             \b[^.;]{0,40}?\b(?:don't|dont|do\s+not|doesn't|does\s+not|never|won't|will\s+not|aren't|are\s+not)
             \s+(?:explicitly\s+|actually\s+|really\s+|even\s+)?(?:check|test|cover|verify|assert|exercise|care|catch
             |notice|look)
-        | (?:the|these)\s+tests?\s+(?:only|just)\s+(?:check|test|use|call|verify|look|cover)
+        | (?:the|these)\s+tests?\s+(?:only|just)\s+(?:check|test|use|call|verify|look)
         | (?:so|to\s+make|make|so\s+that|for|until|in\s+order\s+for)\s+(?:the\s+|all\s+|these\s+|this\s+|that\s+)?
             (?:\w+\s+)?tests?\s+(?:to\s+)?(?:pass|passes|passing|go\s+green|succeed)
         | hard[- ]?cod(?:e|ed|es|ing)\b[^.;]{0,60}?\b(?:so\s+(?:that\s+)?(?:the\s+)?tests?|for\s+(?:the\s+)?tests?
