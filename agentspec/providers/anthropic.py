@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -16,7 +15,6 @@ from agentspec.providers.base import (
     BackendInfo,
     EndpointLike,
     Message,
-    Provider,
     Reply,
     StopReason,
     ToolSpec,
@@ -24,6 +22,7 @@ from agentspec.providers.base import (
     register_provider,
 )
 from agentspec.providers.classify import ServerUnreachable, TransientError, payload_error, stream_error
+from agentspec.providers.exchange import HttpProvider
 from agentspec.providers.http import HttpClient, StreamClock
 from agentspec.providers.probe import server_facts
 from agentspec.providers.settings import ProviderSettings
@@ -45,10 +44,11 @@ _STOPS: dict[str, StopReason] = {
 
 
 @register_provider
-class AnthropicProvider(Provider):
+class AnthropicProvider(HttpProvider):
     """Talks to a Messages API server; the key is sent as `x-api-key`, a token as a bearer."""
 
     name = "anthropic"
+    chat_path = "/v1/messages"
 
     def __init__(self, endpoint: EndpointLike, settings: ProviderSettings | None = None) -> None:
         """Open an HTTP client; credentials from the settings, ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN."""
@@ -63,10 +63,6 @@ class AnthropicProvider(Provider):
         base = endpoint.base_url.rstrip("/").removesuffix("/v1")
         timeouts = self.settings.timeouts_for(self.name, endpoint.name)
         self.http = HttpClient(base, self.settings, timeouts, headers, HINT)
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self.http.aclose()
 
     def body(self, messages: Sequence[Message], tools: Sequence[ToolSpec], stream: bool) -> dict[str, Any]:
         """The `/v1/messages` request body: system prompt apart, tool results as user blocks."""
@@ -86,17 +82,6 @@ class AnthropicProvider(Provider):
         if self.settings.temperature is not None:
             body["temperature"] = self.settings.temperature
         return body
-
-    async def chat(self, messages: Sequence[Message], tools: Sequence[ToolSpec], *, stream: bool) -> Reply:
-        """One `/v1/messages` exchange, streamed as SSE events or whole."""
-        body = self.body(messages, tools, stream)
-        if stream:
-            result = await self.http.stream("/v1/messages", body, self._consume)
-            reply: Reply = result.value
-        else:
-            result = await self.http.post_json("/v1/messages", body)
-            reply = self._whole(result.value)
-        return replace(reply, duration_s=result.duration_s, first_token_s=result.first_token_s, retries=result.retries)
 
     def _whole(self, data: Any) -> Reply:
         url = self.http.url("/v1/messages")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,13 +11,13 @@ from agentspec.providers.base import (
     BackendInfo,
     EndpointLike,
     Message,
-    Provider,
     Reply,
     ToolSpec,
     Usage,
     register_provider,
 )
 from agentspec.providers.classify import TransientError, stream_error
+from agentspec.providers.exchange import HttpProvider
 from agentspec.providers.http import HttpClient, StreamClock
 from agentspec.providers.settings import ProviderSettings
 from agentspec.providers.wire import function_tools, ndjson, stop_reason, tool_call
@@ -39,10 +38,11 @@ def ollama_url(base_url: str) -> str:
 
 
 @register_provider
-class OllamaProvider(Provider):
+class OllamaProvider(HttpProvider):
     """Talks to an Ollama server through its native API (tool arguments arrive as JSON objects)."""
 
     name = "ollama"
+    chat_path = "/api/chat"
 
     def __init__(self, endpoint: EndpointLike, settings: ProviderSettings | None = None) -> None:
         """Open an HTTP client to the server (OLLAMA_HOST forms accepted)."""
@@ -55,10 +55,6 @@ class OllamaProvider(Provider):
             headers,
             "is Ollama running? Start it with `ollama serve`, or point OLLAMA_HOST or --base-url at it",
         )
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self.http.aclose()
 
     def body(self, messages: Sequence[Message], tools: Sequence[ToolSpec], stream: bool) -> dict[str, Any]:
         """The `/api/chat` request body."""
@@ -78,16 +74,8 @@ class OllamaProvider(Provider):
             body["options"] = options
         return body
 
-    async def chat(self, messages: Sequence[Message], tools: Sequence[ToolSpec], *, stream: bool) -> Reply:
-        """One `/api/chat` exchange, streamed as NDJSON or whole."""
-        body = self.body(messages, tools, stream)
-        if stream:
-            result = await self.http.stream("/api/chat", body, self._consume)
-            reply: Reply = result.value
-        else:
-            result = await self.http.post_json("/api/chat", body)
-            reply = _reply(_checked(result.value, self.http.url("/api/chat")))
-        return replace(reply, duration_s=result.duration_s, first_token_s=result.first_token_s, retries=result.retries)
+    def _whole(self, data: Any) -> Reply:
+        return _reply(_checked(data, self.http.url(self.chat_path)))
 
     async def _consume(self, lines: AsyncIterator[str], clock: StreamClock) -> Reply:
         text: list[str] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,13 +13,13 @@ from agentspec.providers.base import (
     BackendInfo,
     EndpointLike,
     Message,
-    Provider,
     Reply,
     ToolSpec,
     Usage,
     register_provider,
 )
 from agentspec.providers.classify import TransientError, payload_error, stream_error
+from agentspec.providers.exchange import HttpProvider
 from agentspec.providers.http import HttpClient, StreamClock
 from agentspec.providers.probe import server_facts
 from agentspec.providers.settings import ProviderSettings
@@ -39,10 +38,11 @@ def openai_url(base_url: str) -> str:
 
 
 @register_provider
-class OpenAIProvider(Provider):
+class OpenAIProvider(HttpProvider):
     """Talks to any OpenAI-compatible server (tool arguments arrive as JSON text)."""
 
     name = "openai"
+    chat_path = "/chat/completions"
 
     def __init__(self, endpoint: EndpointLike, settings: ProviderSettings | None = None) -> None:
         """Open an HTTP client; the key comes from the settings or OPENAI_API_KEY, and is optional."""
@@ -51,10 +51,6 @@ class OpenAIProvider(Provider):
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         timeouts = self.settings.timeouts_for(self.name, endpoint.name)
         self.http = HttpClient(openai_url(endpoint.base_url), self.settings, timeouts, headers, HINT)
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self.http.aclose()
 
     def body(self, messages: Sequence[Message], tools: Sequence[ToolSpec], stream: bool) -> dict[str, Any]:
         """The `/chat/completions` request body (no `tool_choice`: "auto" is the default where tools work)."""
@@ -68,17 +64,6 @@ class OpenAIProvider(Provider):
         if self.settings.temperature is not None:
             body["temperature"] = self.settings.temperature
         return body
-
-    async def chat(self, messages: Sequence[Message], tools: Sequence[ToolSpec], *, stream: bool) -> Reply:
-        """One `/chat/completions` exchange, streamed as SSE or whole."""
-        body = self.body(messages, tools, stream)
-        if stream:
-            result = await self.http.stream("/chat/completions", body, self._consume)
-            reply: Reply = result.value
-        else:
-            result = await self.http.post_json("/chat/completions", body)
-            reply = self._whole(result.value)
-        return replace(reply, duration_s=result.duration_s, first_token_s=result.first_token_s, retries=result.retries)
 
     def _whole(self, data: Any) -> Reply:
         url = self.http.url("/chat/completions")
