@@ -77,7 +77,7 @@ def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
         console.print("No attempts recorded.")
         return
     board = Table(title="Results")
-    for column in ("agent", "model", "score", "pass@1", "95% CI", "avg time", "avg turns", "backend"):
+    for column in ("agent", "model", "score", "pass@1", "95% CI", "avg time", "avg turns", "tokens", "backend"):
         board.add_column(column)
     for row in leaderboard(records):
         low, high = row.interval
@@ -89,6 +89,7 @@ def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
             f"{low:.0%}-{high:.0%}",
             f"{row.avg_time_s:.1f}s",
             f"{row.avg_turns:.1f}",
+            f"{row.tokens:,}",
             row.backend,
         )
     console.print(board)

@@ -147,14 +147,14 @@ def render_csv(records: Sequence[AttemptRecord]) -> str:
 def render_markdown(records: Sequence[AttemptRecord]) -> str:
     """The leaderboard and the grid as Markdown tables."""
     lines = [
-        "| Agent | Model | Score | pass@1 | 95% CI | Avg time | Avg turns | Backend |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Agent | Model | Score | pass@1 | 95% CI | Avg time | Avg turns | Tokens | Backend |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in leaderboard(records):
         low, high = row.interval
         lines.append(
             f"| {row.agent} | {row.model} | {row.score} | {row.pass_at_1:.0%} | {low:.0%}-{high:.0%} "
-            f"| {row.avg_time_s:.1f}s | {row.avg_turns:.1f} | {row.backend} |"
+            f"| {row.avg_time_s:.1f}s | {row.avg_turns:.1f} | {row.tokens} | {row.backend} |"
         )
     tasks, columns, cells = grid(records)
     lines += ["", "| Task | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
