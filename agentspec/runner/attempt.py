@@ -23,7 +23,15 @@ from agentspec.store.sqlite import AttemptRecord
 
 # Failure kinds that say the attempt could not be judged, rather than that the model failed it.
 ERROR_KINDS = frozenset(
-    {"backend_error", "model_not_found", "no_tool_support", "harness_error", "sandbox_error", "agent_crash"}
+    {
+        "backend_error",
+        "model_not_found",
+        "no_tool_support",
+        "harness_error",
+        "sandbox_error",
+        "agent_crash",
+        "grading_error",
+    }
 )
 
 Reviewer = Callable[[Attempt, Mapping[str, str]], list[dict[str, Any]]]
@@ -142,6 +150,8 @@ def _verdict(result: AgentResult, grade: Grade, missing: list[str]) -> tuple[str
         return "failed", "tests_missing"
     if result.failure_kind in ERROR_KINDS:
         return "error", result.failure_kind
+    if grade.failure_kind in ERROR_KINDS:
+        return "error", grade.failure_kind
     return "failed", result.failure_kind or grade.failure_kind or "tests_failed"
 
 

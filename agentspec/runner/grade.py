@@ -25,6 +25,8 @@ TestOutcome = Literal["passed", "failed", "error", "skipped"]
 _IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
 _OUTPUT_KEEP = 200_000
 DEFAULT_COMMAND = Grading().command
+# pytest's JUnit report names an INTERNALERROR as this pseudo-test.
+INTERNAL_ERROR_ID = "pytest::internal"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ class Grade:
     def failing(self) -> set[str]:
         """Ids of the tests that did not pass."""
         return {t.id for t in self.tests if t.outcome != "passed"}
+
+    @property
+    def internal_error(self) -> bool:
+        """Whether pytest itself crashed (INTERNALERROR), leaving the per-test list incomplete."""
+        return any(t.id == INTERNAL_ERROR_ID for t in self.tests)
 
 
 def protected_files(spec: Spec) -> list[File]:
@@ -164,6 +171,8 @@ async def run_tests(spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbo
         return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout")
     if not tests:
         return Grade(False, tests, done.returncode, done.duration_s, output, "no_tests")
+    if any(t.id == INTERNAL_ERROR_ID for t in tests):
+        return Grade(False, tests, done.returncode, done.duration_s, output, "grading_error")
     passed = done.returncode == 0 and all(t.outcome == "passed" for t in tests)
     return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed")
 
@@ -196,6 +205,8 @@ def parse_junit(path: Path) -> list[TestResult]:
         classname = case.get("classname", "")
         name = case.get("name", "")
         test_id = f"{classname}::{name}" if classname else name
+        if not test_id:
+            continue
         outcome: TestOutcome = "passed"
         message = ""
         for child in case:
