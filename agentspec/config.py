@@ -9,6 +9,9 @@ It declares the matrix `agentspec run` runs when no agent or model is given on t
     [[matrix]]
     agent = "claude-code"
     models = ["ollama/qwen3.5:27b", "ollama/gemma4:31b"]
+    resources = {claude = 1}    # on a Ray cluster: only nodes offering this resource run these attempts
+
+and where attempts run: `executor = "ray"` with `ray_address = "head:6379"` in `[run]` (docs/ray.md).
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ class MatrixEntry(_Strict):
     models: list[str] = Field(default_factory=list, description="Models as provider/name; empty for model-less agents.")
     base_url: str | None = Field(default=None, description="The model server's URL, if not the provider's default.")
     trials: int | None = Field(default=None, gt=0, description="Trials for this entry; default: [run].trials.")
+    resources: dict[str, float] = Field(
+        default_factory=dict,
+        description="Ray resources a node must offer to run this entry's attempts, e.g. {claude = 1}; "
+        "used by the ray executor only.",
+    )
 
 
 class RunSettings(_Strict):
@@ -45,6 +53,13 @@ class RunSettings(_Strict):
     endpoint_concurrency: int | None = Field(default=None, gt=0, description="Attempts at once per model server.")
     results: str = Field(default="results", description="The results folder, relative to the config file.")
     sandbox: Literal["auto", "bwrap", "none"] = Field(default="auto", description="How attempts are confined.")
+    executor: Literal["local", "ray"] = Field(default="local", description="Where attempts run: here, or on Ray.")
+    ray_address: str | None = Field(
+        default=None, description="The Ray cluster (HOST:PORT, ray://HOST:10001, auto); default: $RAY_ADDRESS or auto."
+    )
+    ray_runtime_env: dict[str, Any] | None = Field(
+        default=None, description="Ray's runtime_env for the workers (pip, py_modules, env_vars...); see docs/ray.md."
+    )
 
 
 class ProjectConfig(_Strict):

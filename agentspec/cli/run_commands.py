@@ -18,6 +18,7 @@ from agentspec.cli.display import AttemptProgress, make_console, print_summary
 from agentspec.config import ProjectConfig, find_config
 from agentspec.errors import UsageError
 from agentspec.providers import BackendInfo, ProviderSettings, preflight
+from agentspec.runner.executor import EXECUTORS, make_executor
 from agentspec.runner.plan import NO_MODEL, Cell, plan
 from agentspec.runner.run import Runner
 from agentspec.sandbox import Sandbox
@@ -46,6 +47,8 @@ def add_commands(commands: Any) -> None:
     run.add_argument("--results", type=Path, help="results folder (default: results/)")
     run.add_argument("--rerun", action="store_true", help="run attempts again even if already recorded")
     run.add_argument("--sandbox", choices=["auto", "bwrap", "none"], help="how model-written code is confined")
+    run.add_argument("--executor", choices=EXECUTORS, help="where attempts run: here (local, the default) or on Ray")
+    run.add_argument("--ray-address", metavar="ADDR", help="the Ray cluster, e.g. HEAD:6379 (implies --executor ray)")
     run.add_argument(
         "--stream", action=argparse.BooleanOptionalAction, default=True, help="stream model replies (default: yes)"
     )
@@ -78,6 +81,7 @@ def _cells(args: argparse.Namespace, config: ProjectConfig | None) -> tuple[list
                         model,
                         args.base_url or entry.base_url,
                         args.trials or entry.trials or trials,
+                        tuple(sorted(entry.resources.items())),
                     )
                 )
         return cells, False
@@ -145,6 +149,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     agents = _agents(cells, settings, backends)
     results = args.results or (config_path.parent / config.run.results if config_path and config else Path("results"))
     sandbox = Sandbox(args.sandbox or (config.run.sandbox if config else "auto"))
+    executor = make_executor(
+        args.executor or ("ray" if args.ray_address else None) or (config.run.executor if config else "local"),
+        address=args.ray_address or (config.run.ray_address if config else None),
+        runtime_env=config.run.ray_runtime_env if config else None,
+    )
     if default:
         console.print(HINT)
 
@@ -159,9 +168,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             on_progress=progress.update,
             endpoint_cap=args.endpoint_concurrency or (config.run.endpoint_concurrency if config else None),
             backends={model: info.as_dict() for model, info in backends.items()},
+            executor=executor,
         )
-        if args.concurrency or (config and config.run.concurrency):
-            runner.concurrency = args.concurrency or (config.run.concurrency if config else 1) or 1
         todo = runner.pending(attempts)
         if not todo:
             console.print(
@@ -169,10 +177,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "(use --rerun to run them again)."
             )
         else:
+            executor.connect()
+            wanted = args.concurrency or (config.run.concurrency if config else None)
+            runner.concurrency = wanted or executor.capacity() or runner.concurrency
             skipped = len(attempts) - len(todo)
             console.print(
                 f"Running {len(todo)} attempts ({len(specs)} specs x {len(cells)} agent/model x trials), "
                 f"concurrency {runner.concurrency}, sandbox {sandbox.mode}"
+                + (f", executor {executor.name}" if executor.name != "local" else "")
                 + (f"; {skipped} already recorded, skipped" if skipped else "")
             )
             command = shlex.join(["agentspec", *sys.argv[1:]])
@@ -180,6 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "specs": {s.id: s.content_hash() for s in specs},
                 "sandbox": sandbox.mode,
                 "stream": args.stream,
+                "executor": executor.name,
                 "backends": {model: info.as_dict() for model, info in backends.items()},
             }
             try:
@@ -192,6 +205,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                     "Run the same command again to resume."
                 )
                 return 130
+            finally:
+                executor.close()
         keys = {a.key for a in attempts}
         records = [r for r in store.attempts() if r.key in keys]
     print_summary(make_console(), records)

@@ -19,6 +19,8 @@ class Cell:
     model: str = NO_MODEL
     base_url: str | None = None
     trials: int = 1
+    # What a worker must offer to run these attempts on a cluster, e.g. (("claude", 1.0),); not part of the key.
+    resources: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Attempt:
     model: str
     trial: int
     base_url: str | None = None
+    resources: tuple[tuple[str, float], ...] = ()
 
     @property
     def key(self) -> str:
@@ -44,5 +47,5 @@ def plan(specs: Sequence[Spec], cells: Iterable[Cell]) -> list[Attempt]:
     for cell in cells:
         for trial in range(1, cell.trials + 1):
             for spec in specs:
-                attempts.append(Attempt(spec, cell.agent, cell.model, trial, cell.base_url))
+                attempts.append(Attempt(spec, cell.agent, cell.model, trial, cell.base_url, cell.resources))
     return attempts

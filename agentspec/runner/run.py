@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentspec.agents.base import Agent
-from agentspec.runner.attempt import AttemptContext, Reviewer, run_attempt
+from agentspec.runner.attempt import AttemptContext, Reviewer
+from agentspec.runner.executor import Executor, LocalExecutor
 from agentspec.runner.grade import INTERNAL_ERROR_ID, run_tests
 from agentspec.runner.plan import Attempt
 from agentspec.runner.review_step import review_changed_files
@@ -33,6 +34,11 @@ def sweep_stale_work_dirs() -> None:
         pid = folder.name.removeprefix(_WORK_PREFIX).split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def make_work_root() -> Path:
+    """A fresh scratch folder for this process's attempts, named so `sweep_stale_work_dirs` finds it if we die."""
+    return Path(tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{os.getpid()}-"))
 
 
 def _alive(pid: int) -> bool:
@@ -67,7 +73,11 @@ class RunOutcome:
 
 @dataclass
 class Runner:
-    """Runs planned attempts against a store, `concurrency` at a time, at most `endpoint_cap` per endpoint."""
+    """Runs planned attempts against a store, `concurrency` at a time, at most `endpoint_cap` per endpoint.
+
+    The `executor` runs each attempt (here, or on a cluster); the gates are held here for as long as an
+    attempt is out, wherever it runs, and only this process writes the store.
+    """
 
     store: Store
     sandbox: Sandbox
@@ -79,6 +89,7 @@ class Runner:
     on_progress: Progress | None = None
     agent_grace_s: float = 30.0
     backends: dict[str, dict[str, object]] = field(default_factory=dict)
+    executor: Executor = field(default_factory=LocalExecutor)
     _endpoint_gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False)
     _baselines: dict[str, asyncio.Task[dict[str, str]]] = field(default_factory=dict, init=False)
 
@@ -92,18 +103,20 @@ class Runner:
     async def run(self, attempts: Sequence[Attempt], command: str, details: Mapping[str, object]) -> RunOutcome:
         """Run every pending attempt; on cancellation, keep what finished and re-raise."""
         todo = self.pending(attempts)
+        self.executor.check(todo)
         run = self.store.start_run(command, details)
         outcome = RunOutcome(run.id, skipped=len(attempts) - len(todo))
         gate = asyncio.Semaphore(self.concurrency)
         sweep_stale_work_dirs()
-        work_root = Path(tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{os.getpid()}-"))
+        work_root = make_work_root()
         try:
 
             async def one(attempt: Attempt) -> None:
                 async with gate, self._endpoint_gate(attempt):
                     baseline = await self._baseline(attempt.spec, work_root)
                     context = AttemptContext(self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s)
-                    record, artifacts = await run_attempt(attempt, self.agents[attempt.agent], context, baseline)
+                    agent = self.agents[attempt.agent]
+                    record, artifacts = await self.executor.run(attempt, agent, context, baseline)
                 record.run_id = run.id
                 record.backend = dict(self.backends.get(attempt.model, {}))
                 self.store.record(record, artifacts)
