@@ -27,6 +27,8 @@ _OUTPUT_KEEP = 200_000
 DEFAULT_COMMAND = Grading().command
 # pytest's JUnit report names an INTERNALERROR as this pseudo-test.
 INTERNAL_ERROR_ID = "pytest::internal"
+# Loaded into every pytest run of grading (see the module for the crash it prevents).
+GRADING_PLUGIN = "agentspec.runner.grading_plugin"
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def pytest_argv(spec: Spec, junit: Path) -> list[str]:
         "--rootdir=.",
         "-p",
         "no:cacheprovider",
+        "-p",
+        GRADING_PLUGIN,
         "-q",
     ]
 
