@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentspec.errors import ConfigError, Problem
 from agentspec.spec.load import validation_problems
 from agentspec.spec.locate import locate_keys
+
+ExecutorName = Literal["local", "ray"]
+EXECUTORS: tuple[str, ...] = get_args(ExecutorName)
 
 
 class _Strict(BaseModel):
@@ -53,7 +56,7 @@ class RunSettings(_Strict):
     endpoint_concurrency: int | None = Field(default=None, gt=0, description="Attempts at once per model server.")
     results: str = Field(default="results", description="The results folder, relative to the config file.")
     sandbox: Literal["auto", "bwrap", "none"] = Field(default="auto", description="How attempts are confined.")
-    executor: Literal["local", "ray"] = Field(default="local", description="Where attempts run: here, or on Ray.")
+    executor: ExecutorName = Field(default="local", description="Where attempts run: here, or on Ray.")
     ray_address: str | None = Field(
         default=None, description="The Ray cluster (HOST:PORT, ray://HOST:10001, auto); default: $RAY_ADDRESS or auto."
     )

@@ -24,3 +24,14 @@ def test_import_is_light() -> None:
     code = "import sys, agentspec; print(sorted(m for m in ('libcst', 'httpx', 'mkdocs') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_command_line_parser_is_light() -> None:
+    # `agentspec --help`, `validate` and `report` start without the agents, providers, reviewers or MkDocs;
+    # `run` and `site` import them when they run.
+    code = (
+        "import sys; from agentspec.cli.main import build_parser; build_parser(); "
+        "print(sorted(m for m in ('libcst', 'mkdocs', 'agentspec.agents', 'agentspec.runner.run') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

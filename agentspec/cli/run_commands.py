@@ -1,32 +1,23 @@
-"""Commands about runs: run (the matrix of attempts) and report (what the store holds)."""
+"""Commands about running: run (plan, run, grade, store) and report.
+
+Parsing stays light: the agents, providers and runner are imported only when `run` runs, so
+`agentspec --help`, `report` and the other commands start quickly.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
-from agentspec.agents import get_agent
-from agentspec.agents.base import Agent, Endpoint
-from agentspec.agents.builtin import BuiltinAgent
-from agentspec.cli.display import AttemptProgress, make_console, print_summary
-from agentspec.config import ProjectConfig, find_config
+from agentspec.cli.display import make_console, print_summary
+from agentspec.config import EXECUTORS, find_config
 from agentspec.errors import UsageError
-from agentspec.providers import BackendInfo, ProviderSettings, preflight
-from agentspec.runner.executor import EXECUTORS, make_executor
-from agentspec.runner.plan import NO_MODEL, Cell, plan
-from agentspec.runner.run import Runner
-from agentspec.sandbox import Sandbox
-from agentspec.spec.suite import load_specs
 from agentspec.store import report
 from agentspec.store.sqlite import Store
 
-_SHOWN_FACTS = ("server_version", "model_digest", "context_length", "quantization")
 HINT = (
     "No agent or model given: running the reference solutions. To evaluate a model, name it: "
     "--model ollama/qwen3.5:27b (Ollama), --model openai/NAME --base-url http://127.0.0.1:8000/v1 (vLLM), "
@@ -64,76 +55,19 @@ def add_commands(commands: Any) -> None:
     show.set_defaults(handler=cmd_report)
 
 
-def _cells(args: argparse.Namespace, config: ProjectConfig | None) -> tuple[list[Cell], bool]:
-    """The (agent, model) cells to run, and whether the embedded default was used."""
-    trials = args.trials or (config.run.trials if config else 1)
-    if args.agent or args.model:
-        agent = args.agent or ("builtin" if args.model else "reference")
-        models = args.model or [NO_MODEL]
-        return [Cell(agent, m, args.base_url, trials) for m in models], False
-    if config and config.matrix:
-        cells = []
-        for entry in config.matrix:
-            for model in entry.models or [NO_MODEL]:
-                cells.append(
-                    Cell(
-                        entry.agent,
-                        model,
-                        args.base_url or entry.base_url,
-                        args.trials or entry.trials or trials,
-                        tuple(sorted(entry.resources.items())),
-                    )
-                )
-        return cells, False
-    return [Cell("reference", NO_MODEL, None, trials)], True
-
-
-def _check_cells(cells: list[Cell]) -> None:
-    """Usage errors (unknown agent, a model where none is used or none where one is) before any server is asked."""
-    for cell in cells:
-        agent = get_agent(cell.agent)
-        if agent.needs_model and cell.model == NO_MODEL:
-            raise UsageError(f"agent {cell.agent!r} needs a model, e.g. --model ollama/qwen3.5:27b")
-        if not agent.needs_model and cell.model != NO_MODEL:
-            raise UsageError(f"agent {cell.agent!r} uses no model; drop --model {cell.model}")
-        if cell.model != NO_MODEL:
-            Endpoint.parse(cell.model, cell.base_url)
-
-
-def _agents(cells: list[Cell], settings: ProviderSettings, backends: dict[str, BackendInfo]) -> dict[str, Agent]:
-    agents: dict[str, Agent] = {}
-    for cell in cells:
-        if cell.agent not in agents:
-            builtin = cell.agent == "builtin"
-            agents[cell.agent] = BuiltinAgent(settings, backends=backends) if builtin else get_agent(cell.agent)
-    return agents
-
-
-def _preflight(cells: list[Cell], settings: ProviderSettings, console: Console) -> dict[str, BackendInfo]:
-    """Check every model server the run will use, once each; raise BackendError on the first that fails."""
-    endpoints: dict[tuple[str, str | None], Endpoint] = {}
-    tools: dict[tuple[str, str | None], bool] = {}
-    for cell in cells:
-        if cell.model != NO_MODEL:
-            key = (cell.model, cell.base_url)
-            endpoints[key] = Endpoint.parse(cell.model, cell.base_url)
-            tools[key] = tools.get(key, False) or get_agent(cell.agent).uses_tools
-    if not endpoints:
-        return {}
-
-    async def check_all() -> list[BackendInfo]:
-        checks = (preflight(endpoint, settings, tools=tools[key]) for key, endpoint in endpoints.items())
-        return list(await asyncio.gather(*checks))
-
-    infos = asyncio.run(check_all())
-    for endpoint, info in zip(endpoints.values(), infos, strict=True):
-        facts = ", ".join(f"{k} {v}" for k, v in info.as_dict().items() if k in _SHOWN_FACTS and v)
-        console.print(f"preflight {endpoint.model} at {endpoint.base_url}: ok" + (f" ({facts})" if facts else ""))
-    return {endpoint.model: info for endpoint, info in zip(endpoints.values(), infos, strict=True)}
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Plan, run and record the attempts; print the summary."""
+    import asyncio
+
+    from agentspec.cli.display import AttemptProgress
+    from agentspec.cli.run_setup import cells_to_run, check_cells, make_agents, preflight_endpoints
+    from agentspec.providers import ProviderSettings
+    from agentspec.runner.executor import make_executor
+    from agentspec.runner.plan import plan
+    from agentspec.runner.run import Runner
+    from agentspec.sandbox import Sandbox
+    from agentspec.spec.suite import load_specs
+
     for flag in ("trials", "concurrency", "endpoint_concurrency"):
         value = getattr(args, flag)
         if value is not None and value < 1:
@@ -141,12 +75,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     specs = load_specs(args.paths)
     found = find_config(Path.cwd())
     config_path, config = found if found else (None, None)
-    cells, default = _cells(args, config)
-    _check_cells(cells)
+    cells, default = cells_to_run(args, config)
+    check_cells(cells)
     console = make_console(stderr=True)
     settings = ProviderSettings(stream=args.stream)
-    backends = _preflight(cells, settings, console) if args.preflight else {}
-    agents = _agents(cells, settings, backends)
+    backends = preflight_endpoints(cells, settings, console) if args.preflight else {}
+    agents = make_agents(cells, settings, backends)
     results = args.results or (config_path.parent / config.run.results if config_path and config else Path("results"))
     sandbox = Sandbox(args.sandbox or (config.run.sandbox if config else "auto"))
     executor = make_executor(

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.config import find_config
-from agentspec.publish import build_site
 
 
 def add_commands(commands: Any) -> None:
@@ -30,6 +29,8 @@ def add_commands(commands: Any) -> None:
 
 def cmd_site(args: argparse.Namespace) -> int:
     """Generate the pages and build them with MkDocs; print where the site is."""
+    from agentspec.publish import build_site  # MkDocs and its plugins: imported only to build
+
     found = find_config(Path.cwd())
     results = args.results or (found[0].parent / found[1].run.results if found else Path("results"))
     built = build_site(

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from agentspec.agents.base import Agent
+from agentspec.config import EXECUTORS
 from agentspec.errors import UsageError
 from agentspec.runner.attempt import AttemptContext, run_attempt
 from agentspec.runner.plan import Attempt
 from agentspec.store.sqlite import AttemptRecord
-
-EXECUTORS = ("local", "ray")
 
 
 class Executor(ABC):

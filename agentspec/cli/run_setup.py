@@ -1,0 +1,87 @@
+"""What `agentspec run` runs: its (agent, model) cells from the flags or the project config, their agents, preflight."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from rich.console import Console
+
+from agentspec.agents import get_agent
+from agentspec.agents.base import Agent, Endpoint
+from agentspec.agents.builtin import BuiltinAgent
+from agentspec.config import ProjectConfig
+from agentspec.errors import UsageError
+from agentspec.providers import BackendInfo, ProviderSettings, preflight
+from agentspec.runner.plan import NO_MODEL, Cell
+
+_SHOWN_FACTS = ("server_version", "model_digest", "context_length", "quantization")
+
+
+def cells_to_run(args: argparse.Namespace, config: ProjectConfig | None) -> tuple[list[Cell], bool]:
+    """The (agent, model) cells to run, and whether the embedded default was used."""
+    trials = args.trials or (config.run.trials if config else 1)
+    if args.agent or args.model:
+        agent = args.agent or ("builtin" if args.model else "reference")
+        models = args.model or [NO_MODEL]
+        return [Cell(agent, m, args.base_url, trials) for m in models], False
+    if config and config.matrix:
+        cells = []
+        for entry in config.matrix:
+            for model in entry.models or [NO_MODEL]:
+                cells.append(
+                    Cell(
+                        entry.agent,
+                        model,
+                        args.base_url or entry.base_url,
+                        args.trials or entry.trials or trials,
+                        tuple(sorted(entry.resources.items())),
+                    )
+                )
+        return cells, False
+    return [Cell("reference", NO_MODEL, None, trials)], True
+
+
+def check_cells(cells: list[Cell]) -> None:
+    """Usage errors (unknown agent, a model where none is used or none where one is) before any server is asked."""
+    for cell in cells:
+        agent = get_agent(cell.agent)
+        if agent.needs_model and cell.model == NO_MODEL:
+            raise UsageError(f"agent {cell.agent!r} needs a model, e.g. --model ollama/qwen3.5:27b")
+        if not agent.needs_model and cell.model != NO_MODEL:
+            raise UsageError(f"agent {cell.agent!r} uses no model; drop --model {cell.model}")
+        if cell.model != NO_MODEL:
+            Endpoint.parse(cell.model, cell.base_url)
+
+
+def make_agents(cells: list[Cell], settings: ProviderSettings, backends: dict[str, BackendInfo]) -> dict[str, Agent]:
+    """One agent per agent name in `cells`; the built-in agent gets the provider settings and preflight facts."""
+    agents: dict[str, Agent] = {}
+    for cell in cells:
+        if cell.agent not in agents:
+            builtin = cell.agent == "builtin"
+            agents[cell.agent] = BuiltinAgent(settings, backends=backends) if builtin else get_agent(cell.agent)
+    return agents
+
+
+def preflight_endpoints(cells: list[Cell], settings: ProviderSettings, console: Console) -> dict[str, BackendInfo]:
+    """Check every model server the run will use, once each; raise BackendError on the first that fails."""
+    endpoints: dict[tuple[str, str | None], Endpoint] = {}
+    tools: dict[tuple[str, str | None], bool] = {}
+    for cell in cells:
+        if cell.model != NO_MODEL:
+            key = (cell.model, cell.base_url)
+            endpoints[key] = Endpoint.parse(cell.model, cell.base_url)
+            tools[key] = tools.get(key, False) or get_agent(cell.agent).uses_tools
+    if not endpoints:
+        return {}
+
+    async def check_all() -> list[BackendInfo]:
+        checks = (preflight(endpoint, settings, tools=tools[key]) for key, endpoint in endpoints.items())
+        return list(await asyncio.gather(*checks))
+
+    infos = asyncio.run(check_all())
+    for endpoint, info in zip(endpoints.values(), infos, strict=True):
+        facts = ", ".join(f"{k} {v}" for k, v in info.as_dict().items() if k in _SHOWN_FACTS and v)
+        console.print(f"preflight {endpoint.model} at {endpoint.base_url}: ok" + (f" ({facts})" if facts else ""))
+    return {endpoint.model: info for endpoint, info in zip(endpoints.values(), infos, strict=True)}
