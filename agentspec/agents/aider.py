@@ -31,10 +31,11 @@ from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.harness import (
+    CliLookup,
+    FoundCli,
     cli_version,
     clipped,
     extra_args,
-    find_cli,
     harness_env,
     harness_home,
     run_harness,
@@ -48,6 +49,7 @@ INSTALL = (
     "`python3 -m venv /opt/aider-venv && /opt/aider-venv/bin/pip install aider-chat`"
 )
 VENV_AIDER = "/opt/aider-venv/bin/aider"
+CLI = CliLookup("aider", "AGENTSPEC_AIDER", ("aider",), INSTALL, (VENV_AIDER,))
 FLAGS = (
     "--yes-always",
     "--no-git",
@@ -147,7 +149,7 @@ def seed_cost_map(executable: str, home: Path) -> None:
 
 
 @register_agent
-class AiderAgent(Agent):
+class AiderAgent(FoundCli, Agent):
     """aider (`aider --message-file`), pointed at the model server; see the module docstring."""
 
     name = "aider"
@@ -166,7 +168,8 @@ class AiderAgent(Agent):
         Raises:
             UsageError: The CLI is not installed.
         """
-        self.executable = executable or find_cli("aider", "AGENTSPEC_AIDER", ["aider"], INSTALL, [VENV_AIDER])
+        self.cli_lookup = None if executable else CLI
+        self.executable = executable or CLI.find()
         self.args = extra_args("AGENTSPEC_AIDER_ARGS", args)
         self.env = dict(env or {})
 

@@ -27,10 +27,11 @@ from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.harness import (
+    CliLookup,
+    FoundCli,
     cli_version,
     clipped,
     extra_args,
-    find_cli,
     harness_env,
     harness_home,
     run_harness,
@@ -40,6 +41,7 @@ from agentspec.providers.classify import failure_kind
 from agentspec.sandbox import Completed
 
 INSTALL = "install it with `npm install -g @anthropic-ai/claude-code` (Node.js 18 or newer)"
+CLI = CliLookup("Claude Code", "AGENTSPEC_CLAUDE", ("claude",), INSTALL)
 MODEL_VARIABLES = (
     "ANTHROPIC_MODEL",
     "ANTHROPIC_DEFAULT_OPUS_MODEL",
@@ -189,7 +191,7 @@ def _tokens(usages: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
 
 
 @register_agent
-class ClaudeCodeAgent(Agent):
+class ClaudeCodeAgent(FoundCli, Agent):
     """Claude Code (`claude -p`), pointed at the model server; see the module docstring."""
 
     name = "claude-code"
@@ -207,7 +209,8 @@ class ClaudeCodeAgent(Agent):
         Raises:
             UsageError: The CLI is not installed.
         """
-        self.executable = executable or find_cli("Claude Code", "AGENTSPEC_CLAUDE", ["claude"], INSTALL)
+        self.cli_lookup = None if executable else CLI
+        self.executable = executable or CLI.find()
         self.args = extra_args("AGENTSPEC_CLAUDE_ARGS", args)
         self.env = dict(env or {})
 

@@ -41,7 +41,7 @@ from typing import Any
 from agentspec.agents.aider import aider_result
 from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent_factory
 from agentspec.agents.claude_code import claude_result
-from agentspec.agents.harness import clipped, harness_env, harness_home, run_harness, write_prompt
+from agentspec.agents.harness import CliLookup, FoundCli, clipped, harness_env, harness_home, run_harness, write_prompt
 from agentspec.errors import UsageError
 from agentspec.sandbox import Completed
 
@@ -103,7 +103,11 @@ def find_parser(name: str) -> OutputParser:
     return lambda done, _task: as_result(function(done))
 
 
-class CommandAgent(Agent):
+def _plain_parser(done: Completed, _task: AgentTask) -> AgentResult:
+    return plain_result(done)
+
+
+class CommandAgent(FoundCli, Agent):
     """Runs a command-line template as the agent; see the module docstring."""
 
     name = "command"
@@ -120,19 +124,21 @@ class CommandAgent(Agent):
         except ValueError as exc:
             raise UsageError(f"command:{template}: {exc}") from None
         self.template = template
-        self.parser: OutputParser = lambda done, _task: plain_result(done)
+        self.parser: OutputParser = _plain_parser
         self.stdin = False
         self.env: dict[str, str] = {}
         while words and words[0].startswith("--"):
             self._option(words.pop(0))
         if not words:
             raise UsageError("command: give the command to run, e.g. command:mycli --task-file {prompt_file}")
+        self.cli_lookup: CliLookup | None = None
         if not _PLACEHOLDER.search(words[0]):
             found = shutil.which(words[0])
             if found is None:
                 raise UsageError(f"command:{template}: the program {words[0]!r} is not installed (not on PATH)")
+            self.cli_lookup = CliLookup(f"the program {words[0]!r}", None, (words[0],), "install it on this node")
             words[0] = str(Path(found).absolute())
-        self.words = words
+        self.executable, *self.arguments = words
 
     def _option(self, word: str) -> None:
         key, _, value = word.partition("=")
@@ -174,7 +180,7 @@ class CommandAgent(Agent):
     def command(self, task: AgentTask) -> list[str]:
         """The command line with the placeholders filled in."""
         values = self.values(task)
-        return [_PLACEHOLDER.sub(lambda m: values[m.group(1)], word) for word in self.words]
+        return [_PLACEHOLDER.sub(lambda m: values[m.group(1)], word) for word in [self.executable, *self.arguments]]
 
     def environment(self, task: AgentTask) -> dict[str, str]:
         """The command's whole environment."""
@@ -184,13 +190,13 @@ class CommandAgent(Agent):
         extra["AGENTSPEC_TIME_S"] = values["time_s"]
         if task.endpoint is not None:
             extra |= dict.fromkeys(_SERVER_VARIABLES[task.endpoint.provider], task.endpoint.base_url)
-        return harness_env(task, harness_home(task), extra | self.env, self.words[0])
+        return harness_env(task, harness_home(task), extra | self.env, self.executable)
 
     async def act(self, task: AgentTask) -> AgentResult:
         """Run the command on the workspace; its exit status, output and parser say what happened."""
         result = await run_harness(
             task,
-            f"the command {Path(self.words[0]).name!r}",
+            f"the command {Path(self.executable).name!r}",
             self.command(task),
             self.environment(task),
             lambda done: self.parser(done, task),

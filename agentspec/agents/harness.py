@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,13 +39,15 @@ _versions: dict[str, str] = {}
 _versions_lock = threading.Lock()
 
 
-def find_cli(label: str, variable: str, names: Sequence[str], install: str, fallbacks: Sequence[str] = ()) -> str:
+def find_cli(
+    label: str, variable: str | None, names: Sequence[str], install: str, fallbacks: Sequence[str] = ()
+) -> str:
     """The absolute path of a harness CLI: `$variable`, else the first of `names` on PATH, else a fallback.
 
     Raises:
         UsageError: The CLI is nowhere; the message says how to install it.
     """
-    wanted = os.environ.get(variable)
+    wanted = os.environ.get(variable) if variable else None
     if wanted:
         found = shutil.which(wanted)
         if found is None:
@@ -56,10 +58,52 @@ def find_cli(label: str, variable: str, names: Sequence[str], install: str, fall
         if found is not None:
             return str(Path(found).absolute())
     for path in fallbacks:
-        if os.access(path, os.X_OK) and Path(path).is_file():
+        if _is_program(path):
             return path
     where = " or ".join([*(f"`{n}` on PATH" for n in names), *fallbacks])
-    raise UsageError(f"{label} is not installed (no {where}); {install}, or set {variable} to its path")
+    setting = f", or set {variable} to its path" if variable else ""
+    raise UsageError(f"{label} is not installed (no {where}); {install}{setting}")
+
+
+def _is_program(path: str) -> bool:
+    return os.access(path, os.X_OK) and Path(path).is_file()
+
+
+@dataclass(frozen=True)
+class CliLookup:
+    """How to find a harness CLI on a machine (see `find_cli`)."""
+
+    label: str
+    variable: str | None
+    names: tuple[str, ...]
+    install: str
+    fallbacks: tuple[str, ...] = ()
+
+    def find(self) -> str:
+        """The CLI's absolute path on this machine; `UsageError` when it is not installed."""
+        return find_cli(self.label, self.variable, self.names, self.install, self.fallbacks)
+
+
+class FoundCli:
+    """Mixin for agents that run a CLI found on the machine that built them.
+
+    An agent is built on the driver, where a missing CLI stops the run before any attempt. Sent to
+    another machine (a Ray worker unpickles it), it looks the CLI up again there when the driver's
+    path is not a program on that machine, so nodes may install it elsewhere (or name it in their own
+    `$AGENTSPEC_CLAUDE` / `$AGENTSPEC_AIDER`). Not found there either, the driver's path stays, and
+    the attempt records that the CLI could not start.
+    """
+
+    executable: str
+    # None when the program was given explicitly: then it is used as is everywhere.
+    cli_lookup: CliLookup | None
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore the agent; find its CLI again if the path found on the driver is not a program here."""
+        self.__dict__.update(state)
+        if self.cli_lookup is not None and not _is_program(self.executable):
+            with contextlib.suppress(UsageError):
+                self.executable = self.cli_lookup.find()
 
 
 def extra_args(variable: str, given: Sequence[str]) -> list[str]:
