@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import shutil
@@ -12,6 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -417,3 +419,22 @@ def test_a_python_installed_under_tmp_still_runs(tmp_path: Path) -> None:
             [str(venv / "bin" / "python"), "-c", script, str(workspace)], capture_output=True, text=True, timeout=60
         )
         assert done.stdout.strip() == "0 42", done.stdout + done.stderr
+
+
+def test_cancelled_again_while_killing_leaves_nothing_open(sandbox: Sandbox, ws: Path) -> None:
+    # A run that aborts cancels its attempts, and may cancel one again while its command is being killed.
+    async def cancel_twice() -> None:
+        task = asyncio.create_task(sandbox.run([PY, "-c", "import time; time.sleep(60)"], cwd=ws, timeout_s=120))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        for _ in range(20):  # cancel again while the command is being killed and drained
+            await asyncio.sleep(0)
+            task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(cancel_twice())
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

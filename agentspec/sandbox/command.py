@@ -246,8 +246,10 @@ class Sandbox:
                 os.killpg(transport.get_pid(), signal.SIGKILL)
             if cgroup is not None:
                 cgroup.kill()
-            await asyncio.wait([capture.exited, capture.closed], timeout=_DRAIN_S)
-            transport.close()
+            try:
+                await _drain(capture)
+            finally:
+                transport.close()
         returncode = transport.get_returncode()
         if returncode is not None and returncode < 0:
             returncode = 128 - returncode
@@ -284,6 +286,24 @@ class Sandbox:
     def _not_run(self, argv: tuple[str, ...], code: int, reason: str | None) -> Completed:
         message = f"agentspec sandbox: cannot run {argv[0]!r}: {reason or 'cannot execute'}\n"
         return Completed(argv, code, "", message, 0.0, False, self._mode)
+
+
+async def _drain(capture: _Capture) -> None:
+    """Wait (at most `_DRAIN_S`) for the killed process to be reaped and its pipes to close.
+
+    A run that aborts may cancel an attempt again while its command is being killed; the drain still
+    finishes, so that the transport is closed on a reaped process and no pipe is left open, and the
+    cancellation is raised after it.
+    """
+    drain = asyncio.ensure_future(asyncio.wait([capture.exited, capture.closed], timeout=_DRAIN_S))
+    cancelled = False
+    while not drain.done():
+        try:
+            await asyncio.shield(drain)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 class _Stream:
