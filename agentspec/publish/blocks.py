@@ -15,8 +15,26 @@ from agentspec.publish.escape import text
 _OUTCOME_ICON = {"passed": "✔", "failed": "✘", "error": "!"}
 
 
+# Material's stylesheet switches at most this many tabs in one set; more would show no content.
+MAX_TABS = 20
+
+
 def tabs(items: Sequence[tuple[str, str]], key: str) -> str:
-    """Content tabs (pymdownx.tabbed's alternate style): (plain label, HTML body) pairs; `key` is unique per page."""
+    """Content tabs (pymdownx.tabbed's alternate style): (plain label, HTML body) pairs; `key` is unique per page.
+
+    More than `MAX_TABS` items become several sets, one after another, each headed by the range it holds.
+    """
+    if len(items) <= MAX_TABS:
+        return _tab_set(items, key)
+    parts = []
+    for start in range(0, len(items), MAX_TABS):
+        chunk = items[start : start + MAX_TABS]
+        caption = f"{start + 1}–{start + len(chunk)} of {len(items)}"
+        parts.append(f'<p class="as-tabs-range">{caption}</p>{_tab_set(chunk, f"{key}_{start // MAX_TABS + 1}")}')
+    return "".join(parts)
+
+
+def _tab_set(items: Sequence[tuple[str, str]], key: str) -> str:
     if not items:
         return ""
     name = f"__as_{key}"

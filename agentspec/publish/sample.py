@@ -123,6 +123,13 @@ def _transcript(rng: random.Random, instructions: str, final: dict[str, str], ho
     return messages
 
 
+def _entries(count: int) -> list[tuple[str, str, float, float, str]]:
+    """The first `count` sample entries; past `ENTRIES`, made-up models through the builtin agent."""
+    extra = range(count - len(ENTRIES))
+    made_up = [("builtin", f"ollama/sample-model-{n}:7b", 0.5, 30.0, "tests_failed") for n in extra]
+    return [*ENTRIES, *made_up][:count]
+
+
 def write_sample(
     results: Path,
     specs: Sequence[Spec] = (),
@@ -145,7 +152,7 @@ def write_sample(
         count = 0
         for task, spec, files in task_files:
             instructions = spec.instructions if spec else f"Solve made-up task {task}."
-            for agent, model, rate, mean, failure in ENTRIES[:entries]:
+            for agent, model, rate, mean, failure in _entries(entries):
                 for trial in range(1, trials + 1):
                     _record(
                         store,

@@ -200,3 +200,30 @@ def test_pages_open_from_disk(browser: Browser, built: tuple[Path, SiteData], sc
     visit(browser, (site / "tasks" / "ttl-cache.html").as_uri())
     assert browser.evaluate("document.querySelectorAll('.tabbed-set').length") >= 1
     browser.screenshot(screenshots / "task-from-disk.png")
+
+
+def test_a_task_with_more_models_than_one_tab_set_holds_shows_every_one(
+    browser: Browser, tmp_path: Path, seed_specs: list[Spec], screenshots: Path
+) -> None:
+    # Material switches at most 20 tabs in a set; 25 agent+model entries must all still be readable.
+    results = tmp_path / "results"
+    write_sample(results, seed_specs[:1], tasks=1, entries=25, trials=1)
+    site = tmp_path / "site"
+    agentspec("site", "--results", results, "-o", site, "--config", REPO / "mkdocs.yml", "--specs", SPECS, cwd=tmp_path)
+    visit(browser, (site / task_page(seed_specs[0].id)).with_suffix(".html").as_uri())
+    sets = browser.evaluate(
+        "[...document.querySelectorAll('.tabbed-set')].map(s => s.querySelectorAll('.tabbed-labels label').length)"
+    )
+    assert sets == [20, 5]
+    for number, size in enumerate(sets):
+        for index in range(size):
+            shown = browser.evaluate(
+                f"""(() => {{
+                const set = document.querySelectorAll('.tabbed-set')[{number}];
+                set.querySelectorAll('.tabbed-labels label')[{index}].click();
+                return [...set.querySelectorAll(':scope > .tabbed-content > .tabbed-block')]
+                    .map(b => getComputedStyle(b).display !== 'none');
+            }})()"""
+            )
+            assert shown == [i == index for i in range(size)], (number, index)
+    browser.screenshot(screenshots / "task-25-models.png")
