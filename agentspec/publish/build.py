@@ -33,6 +33,9 @@ from agentspec.review import ALL_RULES
 ASSETS = Path(__file__).parent / "assets"
 DEFAULT_CONFIG = ASSETS / "mkdocs.yml"
 STYLESHEET = "assets/agentspec.css"
+# iframe-worker 1.0.4 (MIT, by Material's author; licence beside it): the Web Worker shim Material's
+# offline plugin loads from a CDN so that search runs from file://. Shipped here: nothing loads from a CDN.
+WORKER_SHIM = "assets/iframe-worker-shim.js"
 SOURCES_MARKER = ".agentspec-sources"
 # What a folder built before by MkDocs holds; anything else in a non-empty output folder is not ours to delete.
 _SITE_MARKERS = ("sitemap.xml", "404.html", "search")
@@ -101,6 +104,8 @@ def write_sources(pages: dict[str, str], docs: Path | None, folder: Path) -> lis
         target.write_text(markdown, encoding="utf-8")
     (folder / "assets").mkdir(exist_ok=True)
     shutil.copyfile(ASSETS / "agentspec.css", folder / STYLESHEET)
+    shutil.copyfile(ASSETS / "iframe-worker-shim.js", folder / WORKER_SHIM)
+    shutil.copyfile(ASSETS / "iframe-worker-LICENSE.txt", folder / "assets" / "iframe-worker-LICENSE.txt")
     return guides
 
 
@@ -156,6 +161,8 @@ def run_mkdocs(config_file: Path, sources: Path, output: Path, nav: list[dict[st
         # Raw links in generated pages end in .html, and pages must open from disk.
         config["use_directory_urls"] = False
         config["extra_css"] = [*config["extra_css"], STYLESHEET]
+        # Material loads these before its own scripts; the shim acts only on file:// pages.
+        config["extra"]["polyfills"] = [*config["extra"].get("polyfills", []), WORKER_SHIM]
         config["markdown_extensions"] = [*config["markdown_extensions"], PassThroughExtension()]
         if not config["nav"]:
             config["nav"] = nav
@@ -172,9 +179,9 @@ def run_mkdocs(config_file: Path, sources: Path, output: Path, nav: list[dict[st
 def inline_search_index(output: Path) -> None:
     """Write search/search_index.js beside the JSON index, as Material's offline plugin does.
 
-    Opened from disk (file://), Material loads the index through this script instead of fetching
-    JSON; without it every page logs a failed request. (The offline plugin itself is not used: it
-    adds a script from a CDN.)
+    Opened from disk (file://), Material's search worker (run in an iframe by the shim) loads the
+    index through this script instead of fetching JSON. (The offline plugin itself is not used: it
+    adds the shim from a CDN.)
     """
     index = output / "search" / "search_index.json"
     if index.is_file():

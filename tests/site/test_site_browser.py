@@ -227,3 +227,23 @@ def test_a_task_with_more_models_than_one_tab_set_holds_shows_every_one(
             )
             assert shown == [i == index for i in range(size)], (number, index)
     browser.screenshot(screenshots / "task-25-models.png")
+
+
+def test_search_works_from_disk(browser: Browser, built: tuple[Path, SiteData], screenshots: Path) -> None:
+    visit(browser, (built[0] / "index.html").as_uri())
+    browser.evaluate(
+        """(() => {
+        const query = document.querySelector('[data-md-component=search-query]');
+        query.focus();
+        query.value = 'thread';
+        query.dispatchEvent(new Event('input', {bubbles: true}));
+    })()"""
+    )
+    for _ in range(50):
+        browser.pump(0.1)
+        found = browser.evaluate("document.querySelectorAll('.md-search-result__item').length")
+        if found:
+            break
+    assert found > 0
+    assert browser.problems.all() == []
+    browser.screenshot(screenshots / "search-from-disk.png")
