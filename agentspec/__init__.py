@@ -26,8 +26,10 @@ _EXPORTS = {
     "Cell": "agentspec.runner.plan",
     "ConfigError": "agentspec.errors",
     "Endpoint": "agentspec.agents.base",
+    "Executor": "agentspec.runner.executor",
     "Faults": "agentspec.serve",
     "File": "agentspec.spec.model",
+    "LocalExecutor": "agentspec.runner.executor",
     "Finding": "agentspec.review.finding",
     "ModelServer": "agentspec.serve",
     "Problem": "agentspec.errors",
@@ -50,6 +52,7 @@ _EXPORTS = {
     "load_spec": "agentspec.spec.load",
     "load_specs": "agentspec.spec.suite",
     "load_suite": "agentspec.spec.suite",
+    "make_executor": "agentspec.runner.executor",
     "plan": "agentspec.runner.plan",
     "preflight": "agentspec.providers",
     "register_agent": "agentspec.agents.base",
@@ -73,9 +76,11 @@ __all__ = [
     "Cell",
     "ConfigError",
     "Endpoint",
+    "Executor",
     "Faults",
     "File",
     "Finding",
+    "LocalExecutor",
     "ModelServer",
     "Problem",
     "Provider",
@@ -98,6 +103,7 @@ __all__ = [
     "load_spec",
     "load_specs",
     "load_suite",
+    "make_executor",
     "plan",
     "preflight",
     "register_agent",
@@ -130,6 +136,7 @@ if TYPE_CHECKING:
     from agentspec.review.config import ReviewConfig
     from agentspec.review.finding import Finding
     from agentspec.review.rule import Rule
+    from agentspec.runner.executor import Executor, LocalExecutor, make_executor
     from agentspec.runner.plan import Attempt, Cell, plan
     from agentspec.runner.run import Runner
     from agentspec.sandbox import Sandbox, SandboxLimits
