@@ -25,17 +25,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint, register_agent
+from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.harness import (
     CliLookup,
-    FoundCli,
+    HarnessAgent,
     cli_version,
     clipped,
-    extra_args,
     harness_env,
     harness_home,
     run_harness,
@@ -149,29 +147,14 @@ def seed_cost_map(executable: str, home: Path) -> None:
 
 
 @register_agent
-class AiderAgent(FoundCli, Agent):
+class AiderAgent(HarnessAgent):
     """aider (`aider --message-file`), pointed at the model server; see the module docstring."""
 
     name = "aider"
     uses_tools = False
 
-    def __init__(
-        self, executable: str | None = None, args: Sequence[str] = (), env: Mapping[str, str] | None = None
-    ) -> None:
-        """Find the CLI now, so that a missing one stops the run before any attempt.
-
-        Args:
-            executable: The `aider` program; default `$AGENTSPEC_AIDER`, `aider` on PATH, `/opt/aider-venv/bin/aider`.
-            args: More command-line flags (after them come those in `$AGENTSPEC_AIDER_ARGS`).
-            env: More environment variables for the CLI (they win over agentspec's).
-
-        Raises:
-            UsageError: The CLI is not installed.
-        """
-        self.cli_lookup = None if executable else CLI
-        self.executable = executable or CLI.find()
-        self.args = extra_args("AGENTSPEC_AIDER_ARGS", args)
-        self.env = dict(env or {})
+    cli = CLI
+    args_variable = "AGENTSPEC_AIDER_ARGS"
 
     def command(self, task: AgentTask, endpoint: Endpoint) -> list[str]:
         """The command line: flags, then the starter files to edit and the visible tests to read."""

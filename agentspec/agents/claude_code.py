@@ -25,13 +25,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint, register_agent
+from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.harness import (
     CliLookup,
-    FoundCli,
+    HarnessAgent,
     cli_version,
     clipped,
-    extra_args,
     harness_env,
     harness_home,
     run_harness,
@@ -191,28 +190,13 @@ def _tokens(usages: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
 
 
 @register_agent
-class ClaudeCodeAgent(FoundCli, Agent):
+class ClaudeCodeAgent(HarnessAgent):
     """Claude Code (`claude -p`), pointed at the model server; see the module docstring."""
 
     name = "claude-code"
 
-    def __init__(
-        self, executable: str | None = None, args: Sequence[str] = (), env: Mapping[str, str] | None = None
-    ) -> None:
-        """Find the CLI now, so that a missing one stops the run before any attempt.
-
-        Args:
-            executable: The `claude` program; default `$AGENTSPEC_CLAUDE`, else `claude` on PATH.
-            args: More command-line flags (after them come those in `$AGENTSPEC_CLAUDE_ARGS`).
-            env: More environment variables for the CLI (they win over agentspec's).
-
-        Raises:
-            UsageError: The CLI is not installed.
-        """
-        self.cli_lookup = None if executable else CLI
-        self.executable = executable or CLI.find()
-        self.args = extra_args("AGENTSPEC_CLAUDE_ARGS", args)
-        self.env = dict(env or {})
+    cli = CLI
+    args_variable = "AGENTSPEC_CLAUDE_ARGS"
 
     def command(self, task: AgentTask, endpoint: Endpoint) -> list[str]:
         """The command line (the prompt goes on standard input)."""

@@ -21,10 +21,10 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from agentspec.agents.base import AgentResult, AgentTask
+from agentspec.agents.base import Agent, AgentResult, AgentTask
 from agentspec.errors import SandboxError, UsageError
 from agentspec.sandbox import Completed, Sandbox, default_env
 from agentspec.sandbox.limits import MIB
@@ -104,6 +104,32 @@ class FoundCli:
         if self.cli_lookup is not None and not _is_program(self.executable):
             with contextlib.suppress(UsageError):
                 self.executable = self.cli_lookup.find()
+
+
+class HarnessAgent(FoundCli, Agent):
+    """An agent that runs a known harness CLI; subclasses set `cli` (how to find it) and `args_variable`."""
+
+    cli: ClassVar[CliLookup]
+    # The environment variable whose (shell-split) words are added to the CLI's flags.
+    args_variable: ClassVar[str]
+
+    def __init__(
+        self, executable: str | None = None, args: Sequence[str] = (), env: Mapping[str, str] | None = None
+    ) -> None:
+        """Find the CLI now, so that a missing one stops the run before any attempt.
+
+        Args:
+            executable: The program; default: found as the class's `cli` says (its variable, PATH, fallbacks).
+            args: More command-line flags (after them come those in the class's `args_variable`).
+            env: More environment variables for the CLI (they win over agentspec's).
+
+        Raises:
+            UsageError: The CLI is not installed.
+        """
+        self.cli_lookup = None if executable else self.cli
+        self.executable = executable or self.cli.find()
+        self.args = extra_args(self.args_variable, args)
+        self.env = dict(env or {})
 
 
 def extra_args(variable: str, given: Sequence[str]) -> list[str]:
