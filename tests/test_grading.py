@@ -101,3 +101,57 @@ def test_the_plugin_is_what_keeps_pytest_alive(tmp_path: Path) -> None:
         patch.setattr("agentspec.runner.grade.GRADING_PLUGIN", "no:doctest")
         bare = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
     assert bare.failure_kind == "grading_error"
+
+
+ISOLATION_SPEC = '''\
+id = "isolation"
+title = "What the graded interpreter can see"
+kind = "debug"
+instructions = "Nothing to do."
+
+[[files]]
+path = "probe.py"
+content = "import sys\\n"
+
+[[tests]]
+path = "test_probe.py"
+content = """
+import sys
+
+
+def test_the_grading_plugin_is_loaded_from_its_own_copy():
+    plugin = sys.modules["agentspec_grading"]
+    assert plugin.__file__.endswith("/plugin/agentspec_grading.py")
+
+
+def test_agentspec_itself_is_not_needed():
+    assert "agentspec" not in sys.modules
+"""
+'''
+
+
+def test_grading_does_not_need_agentspec_importable_in_the_tested_interpreter(tmp_path: Path) -> None:
+    # A Ray worker given agentspec with py_modules, or a checkout run without installing, has
+    # agentspec on no path the isolated test interpreter sees; the plugin comes as a file of its own.
+    (tmp_path / "isolation.toml").write_text(ISOLATION_SPEC, encoding="utf-8")
+    spec = load_spec(tmp_path / "isolation.toml")
+    workspace = make_workspace(spec, tmp_path / "workspace")
+    grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
+    assert [(t.id.rsplit("::", 1)[-1], t.outcome) for t in grade.tests] == [
+        ("test_the_grading_plugin_is_loaded_from_its_own_copy", "passed"),
+        ("test_agentspec_itself_is_not_needed", "passed"),
+    ]
+
+
+def test_nothing_planted_in_the_report_folder_survives(tmp_path: Path) -> None:
+    # A harness may write to the attempt's scratch folder, where the report folder lives.
+    (tmp_path / "isolation.toml").write_text(ISOLATION_SPEC, encoding="utf-8")
+    spec = load_spec(tmp_path / "isolation.toml")
+    workspace = make_workspace(spec, tmp_path / "workspace")
+    planted = tmp_path / "scratch" / "report" / "plugin"
+    planted.mkdir(parents=True)
+    (planted / "agentspec_grading.py").write_text("raise SystemExit(0)\n", encoding="utf-8")
+    (planted / "pytest.py").write_text("raise SystemExit(0)\n", encoding="utf-8")
+    grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
+    assert grade.passed and grade.tests_total == 2
+    assert not (planted / "pytest.py").exists()

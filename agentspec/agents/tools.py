@@ -15,7 +15,7 @@ from typing import Any
 
 from agentspec.agents.base import AgentTask
 from agentspec.providers import ToolCall, ToolSpec
-from agentspec.runner.grade import grading_env, parse_junit, pytest_argv
+from agentspec.runner.grade import run_pytest
 from agentspec.sandbox import Completed, default_env
 
 _SKIP = {"__pycache__", ".pytest_cache", ".git", ".mypy_cache"}
@@ -207,18 +207,9 @@ class Toolbox:
         """Run the spec's visible tests (never the hidden ones) with pytest, in the sandbox."""
         spec = self.task.spec
         visible = spec.model_copy(update={"tests": [t for t in spec.tests if not t.hidden]})
+        timeout_s = max(1.0, min(spec.grading.timeout_s, remaining_s))
         report = self.task.scratch / "run-tests"
-        report.mkdir(parents=True, exist_ok=True)
-        junit = report / "junit.xml"
-        junit.unlink(missing_ok=True)
-        done = await self.task.sandbox.run(
-            pytest_argv(visible, junit),
-            cwd=self.task.workspace,
-            timeout_s=max(1.0, min(spec.grading.timeout_s, remaining_s)),
-            env=grading_env(),
-            writable=[report],
-        )
-        tests = parse_junit(junit) if junit.is_file() else []
+        done, tests = await run_pytest(visible, self.task.workspace, report, self.task.sandbox, timeout_s)
         counts: dict[str, int] = {}
         for test in tests:
             counts[test.outcome] = counts.get(test.outcome, 0) + 1

@@ -2,8 +2,8 @@
 
 Nothing the agent could touch is trusted. The copy gets every test file (visible and hidden)
 restored from the spec, every pytest control file (conftest.py, pytest.ini, ...) removed unless
-the starter had it, and pytest runs isolated (`python -I`, no plugin autoload) with its JUnit
-XML written outside the workspace. An attempt passes only when pytest exits 0 and every
+the starter had it, and pytest runs isolated (`python -s -P` in a fixed environment, no plugin
+autoload) with its JUnit XML written outside the workspace. An attempt passes only when pytest exits 0 and every
 collected test passed.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from agentspec.runner.workspace import write_file
-from agentspec.sandbox import Sandbox
+from agentspec.sandbox import Completed, Sandbox
 from agentspec.spec.model import PYTEST_CONTROL_FILES, File, Grading, Spec
 
 TestOutcome = Literal["passed", "failed", "error", "skipped"]
@@ -27,8 +27,14 @@ _OUTPUT_KEEP = 200_000
 DEFAULT_COMMAND = Grading().command
 # pytest's JUnit report names an INTERNALERROR as this pseudo-test.
 INTERNAL_ERROR_ID = "pytest::internal"
-# Loaded into every pytest run of grading (see the module for the crash it prevents).
-GRADING_PLUGIN = "agentspec.runner.grading_plugin"
+# `python -I` without -E: the environment is agentspec's own (grading_env), and PYTHONPATH in it must count.
+_ISOLATED = ("-s", "-P")
+_PLUGIN_SOURCE = Path(__file__).with_name("grading_plugin.py")
+# Loaded into every pytest run of grading (see agentspec/runner/grading_plugin.py for the crash it
+# prevents), from a copy under this top-level name in a folder of its own on the run's PYTHONPATH: the
+# interpreter that runs the tests need not be able to import agentspec (a Ray worker given the source
+# with py_modules, a checkout run without installing).
+GRADING_PLUGIN = "agentspec_grading"
 
 
 @dataclass(frozen=True)
@@ -122,9 +128,9 @@ def pytest_argv(spec: Spec, junit: Path) -> list[str]:
     if command == DEFAULT_COMMAND:
         command += [t.path for t in spec.tests if _is_test_module(t.path)]
     if command[0] in ("python", "python3"):
-        command[:1] = [sys.executable, "-I"]
+        command[:1] = [sys.executable, *_ISOLATED]
     elif command[0] == "pytest":
-        command[:1] = [sys.executable, "-I", "-m", "pytest"]
+        command[:1] = [sys.executable, *_ISOLATED, "-m", "pytest"]
     return [
         *command,
         f"--junitxml={junit}",
@@ -146,31 +152,49 @@ def _is_test_module(path: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
-def grading_env() -> dict[str, str]:
-    """A small, fixed environment: no plugin autoload, no bytecode, UTF-8."""
+def grading_env(plugin_dir: Path) -> dict[str, str]:
+    """A small, fixed environment: no plugin autoload, no bytecode, UTF-8, the grading plugin importable."""
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp",
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": str(plugin_dir),
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
     }
 
 
-async def run_tests(spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox) -> Grade:
-    """Run the spec's test command in `workdir` (already prepared) and read the verdict."""
-    report_dir.mkdir(parents=True, exist_ok=True)
+async def run_pytest(
+    spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox, timeout_s: float
+) -> tuple[Completed, list[TestResult]]:
+    """Run the spec's test command in `workdir` under the sandbox; return how it ended and the JUnit verdicts.
+
+    `report_dir` (outside `workdir`; the only other writable folder) is made afresh, with the grading
+    plugin in it, so nothing left there earlier (by a harness that could write to the attempt's scratch
+    folder, say) can stand in for the plugin or the report.
+    """
+    if report_dir.is_symlink() or report_dir.is_file():
+        report_dir.unlink()
+    elif report_dir.exists():
+        shutil.rmtree(report_dir)
+    plugin_dir = report_dir / "plugin"
+    plugin_dir.mkdir(parents=True)
+    (plugin_dir / f"{GRADING_PLUGIN}.py").write_bytes(_PLUGIN_SOURCE.read_bytes())
     junit = report_dir / "junit.xml"
-    junit.unlink(missing_ok=True)
     done = await sandbox.run(
         pytest_argv(spec, junit),
         cwd=workdir,
-        timeout_s=spec.grading.timeout_s,
-        env=grading_env(),
+        timeout_s=timeout_s,
+        env=grading_env(plugin_dir),
         writable=[report_dir],
     )
+    return done, parse_junit(junit) if junit.is_file() else []
+
+
+async def run_tests(spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox) -> Grade:
+    """Run the spec's test command in `workdir` (already prepared) and read the verdict."""
+    done, tests = await run_pytest(spec, workdir, report_dir, sandbox, spec.grading.timeout_s)
     output = (done.stdout + done.stderr)[-_OUTPUT_KEEP:]
-    tests = parse_junit(junit) if junit.is_file() else []
     if done.timed_out:
         return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout")
     if not tests:

@@ -1,4 +1,4 @@
-"""A pytest plugin loaded into every grading run (``-p agentspec.runner.grading_plugin``).
+"""A pytest plugin loaded into every grading run (copied as ``agentspec_grading``; see grade.py).
 
 It works around one crash: CPython can give a traceback entry no line number (``tb_lineno``
 is None), for instance when a signal handler raises between two instructions, as a CPU-time
@@ -8,7 +8,8 @@ and the whole session ends, so a plain test failure would be recorded as a gradi
 the tests after it would not run. Before pytest builds a report, the entries without a line
 are unlinked from every traceback in the exception's chain; the failure is reported as usual.
 
-The module imports nothing from agentspec, so loading it costs the graded run nothing.
+The module imports nothing from agentspec: it is loaded from a copy of this file, so the Python
+that runs the tests need not have agentspec installed.
 """
 
 from __future__ import annotations
