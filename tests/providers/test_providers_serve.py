@@ -176,7 +176,7 @@ def test_flaky_server_still_answers(model_server: ModelServer, specs: list[Spec]
 def test_slow_requests_time_out_and_are_not_sent_again(model_server: ModelServer, specs: list[Spec]) -> None:
     messages = task_messages(specs[0])
     model_server.clear_requests()
-    headers = {FAULT_HEADER: "latency=2"}
+    headers = {FAULT_HEADER: "latency=5"}
 
     async def one(provider: str, stream: bool) -> BackendError:
         timeouts = Timeouts(first_token_s=0.3, total_s=5.0) if stream else Timeouts(total_s=0.3)
@@ -191,12 +191,12 @@ def test_slow_requests_time_out_and_are_not_sent_again(model_server: ModelServer
 
     started = time.perf_counter()
     errors = asyncio.run(every())
-    assert time.perf_counter() - started < 1.9  # well before the server's first byte
+    assert time.perf_counter() - started < 4  # well before the server's first byte, 5 s in
     for error, stream in zip(errors, [True, False] * 3, strict=True):
         assert error.failure_kind == "backend_timeout"
         assert ("no first token within 0.3s" if stream else "total timeout of 0.3s") in str(error)
     # The server logs a request when it answers, after its latency; then give a retry time to show up.
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
     while sum(len(chat_requests(model_server, p)) for p in PROVIDERS) < 6 and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(0.5)
