@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agentspec.store.report import grid, leaderboard
+from agentspec.store.report import grid, leaderboard, review_summary
 from agentspec.store.sqlite import AttemptRecord
 
 _STYLE = {"passed": "green", "failed": "red", "error": "yellow"}
@@ -72,7 +72,7 @@ class AttemptProgress:
 
 
 def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
-    """The leaderboard and the task x model grid."""
+    """The leaderboard, the task x model grid, and what the review saw in each model's code."""
     if not records:
         console.print("No attempts recorded.")
         return
@@ -105,3 +105,11 @@ def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
         ]
         table.add_row(task, *styled)
     console.print(table)
+    reviewed = review_summary(records)
+    if reviewed:
+        review = Table(title="Review")
+        for column in ("agent", "model", "what the review saw (attempts)"):
+            review.add_column(column)
+        for agent, model, phrases in reviewed:
+            review.add_row(agent, model, "; ".join(phrases))
+        console.print(review)

@@ -6,12 +6,13 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from statistics import median
 
-from agentspec.publish import blocks, findings
+from agentspec.publish import blocks
 from agentspec.publish.code import diff_view, findings_list
 from agentspec.publish.escape import heading, inline, raw_block, text
 from agentspec.publish.figures import backend_label, common_trials, entry_pass_at_k
 from agentspec.publish.results import Entry, SiteData, attempt_anchor, task_page
 from agentspec.publish.transcript import transcript_view
+from agentspec.store import findings
 from agentspec.store.sqlite import AttemptRecord
 
 

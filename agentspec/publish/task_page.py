@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from agentspec.publish import blocks, charts, findings
+from agentspec.publish import blocks, charts
 from agentspec.publish.code import diff_view, file_views, grading_table
 from agentspec.publish.escape import heading, raw_block, text
 from agentspec.publish.results import Entry, SiteData, attempt_anchor, representative, task_page
 from agentspec.spec.model import Spec
-from agentspec.store import report
+from agentspec.store import findings, report
 from agentspec.store.sqlite import AttemptRecord
 
 EXTREMES = 3

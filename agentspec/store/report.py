@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agentspec.store import findings
 from agentspec.store.sqlite import AttemptRecord
 
 # The report's JSON keys per attempt (DESIGN.md contract first, then the rest of the record).
@@ -104,6 +105,20 @@ def leaderboard(records: Sequence[AttemptRecord]) -> list[Row]:
     return sorted(rows, key=lambda r: (-r.pass_at_1, r.avg_time_s, r.agent, r.model))
 
 
+def review_summary(records: Sequence[AttemptRecord]) -> list[tuple[str, str, list[str]]]:
+    """What the review saw, per (agent, model) in leaderboard order; entries with nothing to say are left out.
+
+    Each phrase counts attempts: "thread-safe in 1 of 1", "leaked reasoning in 1 of 8".
+    """
+    rows = []
+    for row in leaderboard(records):
+        group = [r for r in records if (r.agent, r.model) == (row.agent, row.model)]
+        phrases = findings.summary(group)
+        if phrases:
+            rows.append((row.agent, row.model, phrases))
+    return rows
+
+
 def grid(records: Sequence[AttemptRecord]) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
     """Tasks x (agent model) cells, each 'passed/attempts' (with a '!' when an attempt errored)."""
     tasks = sorted({r.task for r in records})
@@ -145,7 +160,7 @@ def render_csv(records: Sequence[AttemptRecord]) -> str:
 
 
 def render_markdown(records: Sequence[AttemptRecord]) -> str:
-    """The leaderboard and the grid as Markdown tables."""
+    """The leaderboard, the grid and what the review saw, as Markdown tables."""
     lines = [
         "| Agent | Model | Score | pass@1 | 95% CI | Avg time | Avg turns | Tokens | Backend |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -160,4 +175,8 @@ def render_markdown(records: Sequence[AttemptRecord]) -> str:
     lines += ["", "| Task | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     for task in tasks:
         lines.append(f"| {task} | " + " | ".join(cells.get((task, c), "") for c in columns) + " |")
+    reviewed = review_summary(records)
+    if reviewed:
+        lines += ["", "| Agent | Model | Review |", "|---|---|---|"]
+        lines += [f"| {agent} | {model} | {'; '.join(phrases)} |" for agent, model, phrases in reviewed]
     return "\n".join(lines) + "\n"

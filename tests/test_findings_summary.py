@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentspec.publish.findings import docstring_coverage, summary, thread_safety
+from rich.console import Console
+
+from agentspec.cli.display import print_summary
+from agentspec.store.findings import docstring_coverage, summary, thread_safety
+from agentspec.store.report import render_markdown
 from agentspec.store.sqlite import AttemptRecord
 
 
@@ -45,3 +49,20 @@ def test_docstring_coverage_adds_up_files() -> None:
 
 def test_info_findings_are_not_problems() -> None:
     assert summary([record([finding("quadratic", "info", "fine")])]) == []
+
+
+def test_reports_say_what_the_review_saw_per_model() -> None:
+    records = [record([LEAK], key="k1"), record([], key="k2")]
+    markdown = render_markdown(records)
+    assert "| a | m | leaked reasoning in 1 of 2 |" in markdown
+    console = Console(record=True, width=200)
+    print_summary(console, records)
+    assert "leaked reasoning in 1 of 2" in console.export_text()
+
+
+def test_reports_leave_the_review_out_when_it_saw_nothing() -> None:
+    records = [record([]), record([finding("quadratic", "info", "fine")], key="k2")]
+    assert "Review" not in render_markdown(records)
+    console = Console(record=True, width=200)
+    print_summary(console, records)
+    assert "Review" not in console.export_text()
