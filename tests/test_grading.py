@@ -155,3 +155,24 @@ def test_nothing_planted_in_the_report_folder_survives(tmp_path: Path) -> None:
     grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
     assert grade.passed and grade.tests_total == 2
     assert not (planted / "pytest.py").exists()
+
+
+def test_a_canary_deselected_by_the_specs_own_command_says_nothing(tmp_path: Path) -> None:
+    # The canary is a test that always fails; a custom command's -k can leave it out of the run.
+    text = ISOLATION_SPEC + '\n[grading]\ncommand = ["python", "-m", "pytest", "test_probe.py", "-k", "itself"]\n'
+    (tmp_path / "isolation.toml").write_text(text, encoding="utf-8")
+    spec = load_spec(tmp_path / "isolation.toml")
+    workspace = make_workspace(spec, tmp_path / "workspace")
+    grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
+    assert grade.passed and grade.returncode == 0
+    assert [t.id.rsplit("::", 1)[-1] for t in grade.tests] == ["test_agentspec_itself_is_not_needed"]
+
+
+def test_an_honest_green_run_reports_the_canary_failed_and_passes(tmp_path: Path) -> None:
+    (tmp_path / "isolation.toml").write_text(ISOLATION_SPEC, encoding="utf-8")
+    spec = load_spec(tmp_path / "isolation.toml")
+    workspace = make_workspace(spec, tmp_path / "workspace")
+    grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
+    assert grade.passed and grade.returncode == 1  # the canary's expected failure
+    assert "agentspec canary" in grade.output
+    assert not any("canary" in t.id for t in grade.tests)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import shutil
 import sys
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from agentspec.runner.canary import FAILURE_KIND as FORGED
+from agentspec.runner.canary import canary_outcome, forged, is_canary, write_canary
 from agentspec.runner.workspace import write_file
 from agentspec.sandbox import Completed, Sandbox
 from agentspec.spec.model import PYTEST_CONTROL_FILES, File, Grading, Spec
@@ -118,8 +120,8 @@ def prepare_grading_copy(spec: Spec, final: Path, copy: Path, extra: Iterable[Fi
         write_file(copy, entry.path, entry.text)
 
 
-def pytest_argv(spec: Spec, junit: Path) -> list[str]:
-    """The grading command with agentspec's own flags appended.
+def pytest_argv(spec: Spec, junit: Path, extra_tests: Sequence[str] = ()) -> list[str]:
+    """The grading command with agentspec's own flags appended (and `extra_tests` after the spec's).
 
     With the default command, only the spec's test files are collected, so tests the agent
     added of its own can neither help nor hurt it.
@@ -127,6 +129,7 @@ def pytest_argv(spec: Spec, junit: Path) -> list[str]:
     command = list(spec.grading.command)
     if command == DEFAULT_COMMAND:
         command += [t.path for t in spec.tests if _is_test_module(t.path)]
+    command += extra_tests
     if command[0] in ("python", "python3"):
         command[:1] = [sys.executable, *_ISOLATED]
     elif command[0] == "pytest":
@@ -165,7 +168,7 @@ def grading_env(plugin_dir: Path) -> dict[str, str]:
 
 
 async def run_pytest(
-    spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox, timeout_s: float
+    spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox, timeout_s: float, extra_tests: Sequence[str] = ()
 ) -> tuple[Completed, list[TestResult]]:
     """Run the spec's test command in `workdir` under the sandbox; return how it ended and the JUnit verdicts.
 
@@ -182,7 +185,7 @@ async def run_pytest(
     (plugin_dir / f"{GRADING_PLUGIN}.py").write_bytes(_PLUGIN_SOURCE.read_bytes())
     junit = report_dir / "junit.xml"
     done = await sandbox.run(
-        pytest_argv(spec, junit),
+        pytest_argv(spec, junit, extra_tests),
         cwd=workdir,
         timeout_s=timeout_s,
         env=grading_env(plugin_dir),
@@ -192,16 +195,23 @@ async def run_pytest(
 
 
 async def run_tests(spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox) -> Grade:
-    """Run the spec's test command in `workdir` (already prepared) and read the verdict."""
-    done, tests = await run_pytest(spec, workdir, report_dir, sandbox, spec.grading.timeout_s)
+    """Run the spec's test command in `workdir` (already prepared), with the canary, and read the verdict."""
+    canary_module = write_canary(workdir)
+    done, reported = await run_pytest(spec, workdir, report_dir, sandbox, spec.grading.timeout_s, [canary_module])
     output = (done.stdout + done.stderr)[-_OUTPUT_KEEP:]
+    tests = [t for t in reported if not is_canary(t.id)]
+    canary = canary_outcome([(t.id, t.outcome) for t in reported])
+    if forged(canary):
+        return Grade(False, tests, done.returncode, done.duration_s, output, FORGED)
     if done.timed_out:
         return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout")
     if not tests:
         return Grade(False, tests, done.returncode, done.duration_s, output, "no_tests")
     if any(t.id == INTERNAL_ERROR_ID for t in tests):
         return Grade(False, tests, done.returncode, done.duration_s, output, "grading_error")
-    passed = done.returncode == 0 and all(t.outcome == "passed" for t in tests)
+    # The canary's own failure makes an honest, otherwise green run exit 1.
+    clean_exit = 1 if canary == "failed" else 0
+    passed = done.returncode == clean_exit and all(t.outcome == "passed" for t in tests)
     return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed")
 
 
