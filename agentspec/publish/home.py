@@ -11,7 +11,7 @@ from agentspec.publish import blocks, charts
 from agentspec.publish.escape import heading, inline, raw_block, text
 from agentspec.publish.figures import backend_facts, backend_label, common_trials, entry_pass_at_k
 from agentspec.publish.results import Entry, SiteData, task_page
-from agentspec.store import report
+from agentspec.store import findings, report
 from agentspec.store.sqlite import Run
 
 PAGE = "index.md"
@@ -38,6 +38,19 @@ def leaderboard_table(data: SiteData, page: str) -> str:
         cells.append(text(backend_label(row.backend, records)))
         rows.append(cells)
     return blocks.table(head, rows, wrapper="as-leaderboard")
+
+
+def review_section(data: SiteData) -> str:
+    """What the review saw in each agent + model's code ("thread-safe in 1 of 1"); empty when it saw nothing."""
+    rows = [
+        [blocks.link(blocks.href(PAGE, entry.page), entry.label), text("; ".join(phrases))]
+        for entry in data.entries
+        if (phrases := findings.summary(data.by_entry()[(entry.agent, entry.model)]))
+    ]
+    if not rows:
+        return ""
+    table = blocks.table(["Agent + model", "Review"], rows, wrapper="as-review")
+    return "## What the code looks like\n" + raw_block(table)
 
 
 def grid_table(data: SiteData, page: str) -> str:
@@ -174,6 +187,7 @@ def home_page(data: SiteData) -> str:
             raw_block(grid_table(data, PAGE)),
             "## Time per task\n",
             raw_block(time_chart(data)),
+            review_section(data),
             "## Runs\n",
             runs_section(data),
         ]

@@ -11,7 +11,7 @@ from agentspec.publish.escape import FRAGMENT_MARKER
 from agentspec.publish.results import attempt_anchor, representative, task_page
 from agentspec.publish.sample import HOSTILE
 from agentspec.review import ALL_RULES
-from agentspec.store import report
+from agentspec.store import findings, report
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +72,18 @@ def test_home_has_the_leaderboard_in_the_reports_order_and_the_grid(
     for heading in ("## Leaderboard", "## Score per model", "## Tasks and models", "## Time per task", "## Runs"):
         assert heading in home
     assert "Spec versions" in home and "sha256:" in home
+
+
+def test_home_says_what_the_review_saw_per_model(pages: dict[str, str], hostile_data: SiteData) -> None:
+    home = pages["index.md"]
+    section = home[home.index("## What the code looks like") : home.index("## Runs")]
+    by_entry = hostile_data.by_entry()
+    said = {entry.label: findings.summary(by_entry[(entry.agent, entry.model)]) for entry in hostile_data.entries}
+    said = {label: phrases for label, phrases in said.items() if phrases}
+    assert said
+    for label, phrases in said.items():
+        assert f">{label}</a>" in section
+        assert all(phrase in section for phrase in phrases), label
 
 
 def test_task_page_has_a_tab_per_model_with_code_findings_and_tests(
