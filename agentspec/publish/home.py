@@ -42,10 +42,11 @@ def leaderboard_table(data: SiteData, page: str) -> str:
 
 def review_section(data: SiteData) -> str:
     """What the review saw in each agent + model's code ("thread-safe in 1 of 1"); empty when it saw nothing."""
+    by_entry = data.by_entry()
     rows = [
         [blocks.link(blocks.href(PAGE, entry.page), entry.label), text("; ".join(phrases))]
         for entry in data.entries
-        if (phrases := findings.summary(data.by_entry()[(entry.agent, entry.model)]))
+        if (phrases := findings.summary(by_entry[(entry.agent, entry.model)]))
     ]
     if not rows:
         return ""
