@@ -3,8 +3,9 @@
 Nothing the agent could touch is trusted. The copy gets every test file (visible and hidden)
 restored from the spec, every pytest control file (conftest.py, pytest.ini, ...) removed unless
 the starter had it, and pytest runs isolated (`python -s -P` in a fixed environment, no plugin
-autoload) with its JUnit XML written outside the workspace. An attempt passes only when pytest exits 0 and every
-collected test passed.
+autoload) with its JUnit XML written outside the workspace, and a canary test that must fail
+(agentspec/runner/canary.py). An attempt passes only when every collected test passed and pytest
+exited cleanly: 0, or 1 when the canary's expected failure was the only one.
 """
 
 from __future__ import annotations
