@@ -176,3 +176,26 @@ def test_an_honest_green_run_reports_the_canary_failed_and_passes(tmp_path: Path
     assert grade.passed and grade.returncode == 1  # the canary's expected failure
     assert "agentspec canary" in grade.output
     assert not any("canary" in t.id for t in grade.tests)
+
+
+def test_a_canary_skipped_by_the_specs_own_conftest_is_no_forgery(tmp_path: Path) -> None:
+    # Skipping gains an agent nothing (a skipped test is not a passed one), and a starter's conftest may skip broadly.
+    conftest = '''
+[[files]]
+path = "conftest.py"
+content = """
+import pytest
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if not item.nodeid.startswith("test_probe.py"):
+            item.add_marker(pytest.mark.skip(reason="only the probe runs here"))
+"""
+'''
+    (tmp_path / "isolation.toml").write_text(ISOLATION_SPEC + conftest, encoding="utf-8")
+    spec = load_spec(tmp_path / "isolation.toml")
+    workspace = make_workspace(spec, tmp_path / "workspace")
+    grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
+    assert (grade.passed, grade.failure_kind, grade.returncode) == (True, None, 0)
+    assert grade.tests_total == 2

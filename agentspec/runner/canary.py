@@ -4,7 +4,7 @@ The code under test runs inside the pytest process that grades it, so it can rew
 (a hook registered from the agent's module that turns failures into passes, a JUnit file written
 by hand). Grading restores every test and control file, but cannot stop code from reaching into
 its own interpreter. The canary catches the blanket forgeries: it is a test that always fails, in
-a file with a fresh random name; reported passed (or skipped), something rewrote the outcomes, and
+a file with a fresh random name; reported passed, something rewrote the outcomes, and
 the attempt fails with `forged_report`. Absent (deselected by a custom command's `-k`, or a run
 cut short), it says nothing. Its failure is expected: pytest then exits 1, not 0, on a clean run.
 
@@ -47,5 +47,9 @@ def canary_outcome(outcomes: Sequence[tuple[str, str]]) -> str | None:
 
 
 def forged(outcome: str | None) -> bool:
-    """Whether the canary's reported outcome shows a rewritten report: it never passes or skips honestly."""
-    return outcome in ("passed", "skipped")
+    """Whether the canary's reported outcome shows a rewritten report: it never passes honestly.
+
+    Skipped does not count: a spec's own conftest may skip broadly, and skipping the real tests
+    gains an agent nothing (a skipped test is not a passed one).
+    """
+    return outcome == "passed"
