@@ -11,7 +11,7 @@ from agentspec.publish import blocks, charts
 from agentspec.publish.escape import heading, inline, raw_block, text
 from agentspec.publish.figures import backend_facts, backend_label, common_trials, entry_pass_at_k
 from agentspec.publish.results import Entry, SiteData, task_page
-from agentspec.store import findings, report
+from agentspec.store import report
 from agentspec.store.sqlite import Run
 
 PAGE = "index.md"
@@ -42,11 +42,11 @@ def leaderboard_table(data: SiteData, page: str) -> str:
 
 def review_section(data: SiteData) -> str:
     """What the review saw in each agent + model's code ("thread-safe in 1 of 1"); empty when it saw nothing."""
-    by_entry = data.by_entry()
+    said = {(agent, model): phrases for agent, model, phrases in report.review_summary(data.records)}
     rows = [
-        [blocks.link(blocks.href(PAGE, entry.page), entry.label), text("; ".join(phrases))]
+        [blocks.link(blocks.href(PAGE, entry.page), entry.label), text("; ".join(said[(entry.agent, entry.model)]))]
         for entry in data.entries
-        if (phrases := findings.summary(by_entry[(entry.agent, entry.model)]))
+        if (entry.agent, entry.model) in said
     ]
     if not rows:
         return ""

@@ -15,7 +15,6 @@ here; the `test-gaming` reviewer flags code that imports pytest or defines its h
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from pathlib import Path
 
 MODULE_PREFIX = "test_agentspec_canary_"
@@ -39,11 +38,6 @@ def write_canary(workdir: Path) -> str:
 def is_canary(test_id: str) -> bool:
     """Whether a JUnit test id (``module::name``) is the canary's."""
     return test_id.startswith(MODULE_PREFIX)
-
-
-def canary_outcome(outcomes: Sequence[tuple[str, str]]) -> str | None:
-    """The canary's reported outcome among (test id, outcome) pairs; None when it was not reported."""
-    return next((outcome for test_id, outcome in outcomes if is_canary(test_id)), None)
 
 
 def forged(outcome: str | None) -> bool:

@@ -10,6 +10,7 @@ exited cleanly: 0, or 1 when the canary's expected failure was the only one.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -18,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from agentspec.runner.canary import FAILURE_KIND as FORGED
-from agentspec.runner.canary import canary_outcome, forged, is_canary, write_canary
+from agentspec.runner import canary
 from agentspec.runner.workspace import write_file
 from agentspec.sandbox import Completed, Sandbox
 from agentspec.spec.model import PYTEST_CONTROL_FILES, File, Grading, Spec
@@ -156,6 +156,11 @@ def _is_test_module(path: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
+@functools.cache
+def _plugin_source() -> bytes:
+    return _PLUGIN_SOURCE.read_bytes()
+
+
 def grading_env(plugin_dir: Path) -> dict[str, str]:
     """A small, fixed environment: no plugin autoload, no bytecode, UTF-8, the grading plugin importable."""
     return {
@@ -183,7 +188,7 @@ async def run_pytest(
         shutil.rmtree(report_dir)
     plugin_dir = report_dir / "plugin"
     plugin_dir.mkdir(parents=True)
-    (plugin_dir / f"{GRADING_PLUGIN}.py").write_bytes(_PLUGIN_SOURCE.read_bytes())
+    (plugin_dir / f"{GRADING_PLUGIN}.py").write_bytes(_plugin_source())
     junit = report_dir / "junit.xml"
     done = await sandbox.run(
         pytest_argv(spec, junit, extra_tests),
@@ -197,13 +202,13 @@ async def run_pytest(
 
 async def run_tests(spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox) -> Grade:
     """Run the spec's test command in `workdir` (already prepared), with the canary, and read the verdict."""
-    canary_module = write_canary(workdir)
+    canary_module = canary.write_canary(workdir)
     done, reported = await run_pytest(spec, workdir, report_dir, sandbox, spec.grading.timeout_s, [canary_module])
     output = (done.stdout + done.stderr)[-_OUTPUT_KEEP:]
-    tests = [t for t in reported if not is_canary(t.id)]
-    canary = canary_outcome([(t.id, t.outcome) for t in reported])
-    if forged(canary):
-        return Grade(False, tests, done.returncode, done.duration_s, output, FORGED)
+    tests = [t for t in reported if not canary.is_canary(t.id)]
+    canary_seen = next((t.outcome for t in reported if canary.is_canary(t.id)), None)
+    if canary.forged(canary_seen):
+        return Grade(False, tests, done.returncode, done.duration_s, output, canary.FAILURE_KIND)
     if done.timed_out:
         return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout")
     if not tests:
@@ -211,7 +216,7 @@ async def run_tests(spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbo
     if any(t.id == INTERNAL_ERROR_ID for t in tests):
         return Grade(False, tests, done.returncode, done.duration_s, output, "grading_error")
     # The canary's own failure makes an honest, otherwise green run exit 1.
-    clean_exit = 1 if canary == "failed" else 0
+    clean_exit = 1 if canary_seen == "failed" else 0
     passed = done.returncode == clean_exit and all(t.outcome == "passed" for t in tests)
     return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed")
 

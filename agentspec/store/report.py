@@ -110,13 +110,11 @@ def review_summary(records: Sequence[AttemptRecord]) -> list[tuple[str, str, lis
 
     Each phrase counts attempts: "thread-safe in 1 of 1", "leaked reasoning in 1 of 8".
     """
-    rows = []
-    for row in leaderboard(records):
-        group = [r for r in records if (r.agent, r.model) == (row.agent, row.model)]
-        phrases = findings.summary(group)
-        if phrases:
-            rows.append((row.agent, row.model, phrases))
-    return rows
+    groups: dict[tuple[str, str], list[AttemptRecord]] = defaultdict(list)
+    for record in records:
+        groups[(record.agent, record.model)].append(record)
+    said = [(row.agent, row.model, findings.summary(groups[(row.agent, row.model)])) for row in leaderboard(records)]
+    return [(agent, model, phrases) for agent, model, phrases in said if phrases]
 
 
 def grid(records: Sequence[AttemptRecord]) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
