@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from agentspec.cli import review_commands, run_commands, serve_commands, site_commands, spec_commands
+from agentspec.cli import results_commands, review_commands, run_commands, serve_commands, site_commands, spec_commands
 from agentspec.errors import UsageError, UserError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     spec_commands.add_commands(commands)
     run_commands.add_commands(commands)
+    results_commands.add_commands(commands)
     review_commands.add_commands(commands)
     serve_commands.add_commands(commands)
     site_commands.add_commands(commands)

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.cli.display import make_console, print_summary
+from agentspec.cli.results_commands import spec_labels
 from agentspec.config import EXECUTORS, find_config
 from agentspec.errors import UsageError
+from agentspec.selection import selects
 from agentspec.store import report
 from agentspec.store.sqlite import Store
 
@@ -37,6 +39,12 @@ def add_commands(commands: Any) -> None:
     run.add_argument("--endpoint-concurrency", type=int, help="attempts at once against one model server")
     run.add_argument("--results", type=Path, help="results folder (default: results/)")
     run.add_argument("--rerun", action="store_true", help="run attempts again even if already recorded")
+    run.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="also run again recorded attempts that ended in an infrastructure error (never model failures)",
+    )
+    add_selection_options(run)
     run.add_argument("--sandbox", choices=["auto", "bwrap", "none"], help="how model-written code is confined")
     run.add_argument("--executor", choices=EXECUTORS, help="where attempts run: here (local, the default) or on Ray")
     run.add_argument("--ray-address", metavar="ADDR", help="the Ray cluster, e.g. HEAD:6379 (implies --executor ray)")
@@ -50,9 +58,58 @@ def add_commands(commands: Any) -> None:
 
     show = commands.add_parser("report", help="summarise recorded attempts")
     show.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
-    show.add_argument("--format", choices=["table", "json", "markdown", "csv"], default="table")
+    show.add_argument("--format", choices=["table", "json", "markdown", "csv", "junit"], default="table")
     show.add_argument("--run", dest="run_id", help="only this run's attempts")
+    show.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A", "B"),
+        help="paired comparison of two entries (agent:model, or the agent alone), e.g. builtin:ollama/m aider:ollama/m",
+    )
+    add_selection_options(show)
     show.set_defaults(handler=cmd_report)
+
+
+# The exit code of `run` and `report` when the pass rate is below --fail-under.
+FAIL_UNDER_EXIT = 3
+
+
+def add_selection_options(parser: argparse.ArgumentParser) -> None:
+    """--task/-k and --fail-under, shared by run and report."""
+    parser.add_argument(
+        "--task", "-k", action="append", default=[], metavar="PATTERN", help="task id glob, tag:NAME or kind:NAME"
+    )
+    parser.add_argument(
+        "--fail-under",
+        type=_rate,
+        metavar="RATE",
+        help=f"exit {FAIL_UNDER_EXIT} when the pass rate is below RATE (0.8 or 80%%)",
+    )
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate such as 0.8 or 80%") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (or 0% and 100%)")
+    return value
+
+
+def gate(records: list[Any], fail_under: float | None) -> int:
+    """0, or FAIL_UNDER_EXIT (with a message) when the pass rate of `records` is below `fail_under`."""
+    if fail_under is None:
+        return 0
+    passed = sum(1 for r in records if r.outcome == "passed")
+    rate = passed / len(records) if records else 0.0
+    if rate < fail_under:
+        print(
+            f"agentspec: pass rate {rate:.1%} ({passed}/{len(records)}) is below --fail-under {fail_under:.1%}",
+            file=sys.stderr,
+        )
+        return FAIL_UNDER_EXIT
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -72,7 +129,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise UsageError(f"--{flag.replace('_', '-')} must be at least 1")
-    specs = load_specs(args.paths)
+    specs = [s for s in load_specs(args.paths) if selects(args.task, s.id, s.tags, s.kind)]
+    if not specs:
+        raise UsageError(f"no spec matches --task {' '.join(args.task)}")
     found = find_config(Path.cwd())
     config_path, config = found if found else (None, None)
     cells, default = cells_to_run(args, config)
@@ -99,6 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             sandbox,
             agents,
             rerun=args.rerun,
+            retry_errors=args.retry_errors,
             on_progress=progress.update,
             endpoint_cap=args.endpoint_concurrency or (config.run.endpoint_concurrency if config else None),
             backends={model: info.as_dict() for model, info in backends.items()},
@@ -144,7 +204,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         keys = {a.key for a in attempts}
         records = [r for r in store.attempts() if r.key in keys]
     print_summary(make_console(), records)
-    return 0
+    return gate(records, args.fail_under)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -154,8 +214,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     with Store(args.results) as store:
         if args.run_id and args.run_id not in {r.id for r in store.runs()}:
             raise UsageError(f"no run {args.run_id!r} in {args.results}/")
-        records = store.attempts(args.run_id)
-    if args.format == "json":
+        records = [
+            r for r in store.attempts(args.run_id) if selects(args.task, r.task, *spec_labels(store, r.spec_hash))
+        ]
+    if args.compare:
+        from agentspec.store.stats import compare, render_comparison
+
+        try:
+            print(render_comparison(compare(records, *args.compare)))
+        except KeyError as exc:
+            raise UsageError(str(exc.args[0])) from None
+        return 0
+    if args.format == "junit":
+        from agentspec.store.junit import render_junit
+
+        sys.stdout.write(render_junit(records))
+    elif args.format == "json":
         print(report.render_json(records))
     elif args.format == "csv":
         sys.stdout.write(report.render_csv(records))
@@ -163,4 +237,4 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write(report.render_markdown(records))
     else:
         print_summary(make_console(), records)
-    return 0
+    return gate(records, args.fail_under)

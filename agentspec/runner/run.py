@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentspec.agents.base import Agent
+from agentspec.failures import is_retryable
 from agentspec.runner.attempt import AttemptContext, Reviewer
 from agentspec.runner.executor import Executor, LocalExecutor
 from agentspec.runner.grade import INTERNAL_ERROR_ID, run_tests
@@ -20,6 +21,7 @@ from agentspec.runner.review_step import review_changed_files
 from agentspec.runner.workspace import write_files
 from agentspec.sandbox import Sandbox
 from agentspec.spec.model import Spec
+from agentspec.store.bundle import machine
 from agentspec.store.sqlite import AttemptRecord, Store
 
 Progress = Callable[[AttemptRecord], None]
@@ -86,6 +88,7 @@ class Runner:
     endpoint_cap: int | None = None
     reviewer: Reviewer | None = review_changed_files
     rerun: bool = False
+    retry_errors: bool = False
     on_progress: Progress | None = None
     agent_grace_s: float = 30.0
     backends: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -94,17 +97,20 @@ class Runner:
     _baselines: dict[str, asyncio.Task[dict[str, str]]] = field(default_factory=dict, init=False)
 
     def pending(self, attempts: Sequence[Attempt]) -> list[Attempt]:
-        """The attempts still to run (all of them with `rerun`)."""
+        """The attempts to run: unrecorded ones (all with `rerun`), and infrastructure errors with `retry_errors`."""
         if self.rerun:
             return list(attempts)
-        done = self.store.finished_keys([a.key for a in attempts])
-        return [a for a in attempts if a.key not in done]
+        recorded = self.store.outcomes([a.key for a in attempts])
+        return [a for a in attempts if a.key not in recorded or (self.retry_errors and is_retryable(*recorded[a.key]))]
 
     async def run(self, attempts: Sequence[Attempt], command: str, details: Mapping[str, object]) -> RunOutcome:
         """Run every pending attempt; on cancellation, keep what finished and re-raise."""
         todo = self.pending(attempts)
         self.executor.check(todo)
         run = self.store.start_run(command, details)
+        for spec in {a.spec.content_hash(): a.spec for a in todo}.values():
+            self.store.save_spec(spec.content_hash(), spec.model_dump(mode="json"))
+        here = {"machine": machine()}
         outcome = RunOutcome(run.id, skipped=len(attempts) - len(todo))
         gate = asyncio.Semaphore(self.concurrency)
         sweep_stale_work_dirs()
@@ -119,6 +125,7 @@ class Runner:
                     record, artifacts = await self.executor.run(attempt, agent, context, baseline)
                 record.run_id = run.id
                 record.backend = dict(self.backends.get(attempt.model, {}))
+                record.origin = here
                 self.store.record(record, artifacts)
                 shutil.rmtree(work_root / attempt.key, ignore_errors=True)
                 outcome.ran.append(record)

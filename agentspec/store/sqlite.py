@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS findings (
 );
 CREATE INDEX IF NOT EXISTS findings_by_attempt ON findings(attempt_key);
 CREATE TABLE IF NOT EXISTS baselines (spec_hash TEXT PRIMARY KEY, tests TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS specs (spec_hash TEXT PRIMARY KEY, spec TEXT NOT NULL);
 """
 
 
@@ -90,6 +91,8 @@ class AttemptRecord:
     backend: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     finished_at: float = 0.0
+    # Where the attempt ran: {"machine": ..., "bundle": ...} once merged from another results store.
+    origin: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """A plain dict, JSON-ready."""
@@ -193,6 +196,44 @@ class Store:
             db.execute(
                 "INSERT OR REPLACE INTO baselines(spec_hash, tests) VALUES (?, ?)",
                 (spec_hash, json.dumps(tests)),
+            )
+
+    def spec(self, spec_hash: str) -> dict[str, Any] | None:
+        """The spec version with this content hash (its JSON form), if a run recorded it."""
+        row = self._db.execute("SELECT spec FROM specs WHERE spec_hash = ?", (spec_hash,)).fetchone()
+        return None if row is None else dict(json.loads(row["spec"]))
+
+    def save_spec(self, spec_hash: str, spec: Mapping[str, Any]) -> None:
+        """Keep a spec version (its JSON form) so that exported bundles can carry what their attempts ran."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO specs(spec_hash, spec) VALUES (?, ?)",
+                (spec_hash, json.dumps(spec, sort_keys=True)),
+            )
+
+    def get(self, key: str) -> AttemptRecord | None:
+        """The recorded attempt with this key, if any."""
+        row = self._db.execute("SELECT record FROM attempts WHERE key = ?", (key,)).fetchone()
+        return None if row is None else AttemptRecord(**json.loads(row["record"]))
+
+    def outcomes(self, keys: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        """The (outcome, failure_kind) of each of `keys` that is recorded."""
+        found: dict[str, tuple[str, str | None]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT key, outcome, failure_kind FROM attempts WHERE key IN ({marks})", chunk
+            ).fetchall()
+            found.update({r["key"]: (r["outcome"], r["failure_kind"]) for r in rows})
+        return found
+
+    def add_run(self, run: Run) -> None:
+        """Record a run made elsewhere (merged from a bundle), unless it is already known."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO runs(id, started_at, finished_at, command, details) VALUES (?, ?, ?, ?, ?)",
+                (run.id, run.started_at, run.finished_at, run.command, json.dumps(run.details)),
             )
 
     def artifact_dir(self, key: str) -> Path:

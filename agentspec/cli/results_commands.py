@@ -1,0 +1,80 @@
+"""Commands about results across machines: export a bundle, merge bundles into a results store."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from agentspec.errors import UsageError
+from agentspec.selection import selects
+from agentspec.store.sqlite import Store
+
+
+def add_commands(commands: Any) -> None:
+    """Register this module's subcommands."""
+    export = commands.add_parser("export", help="write recorded attempts, with artifacts and specs, to a bundle")
+    export.add_argument("-o", "--output", type=Path, required=True, help="the bundle file to write (.zip)")
+    export.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
+    export.add_argument("--run", dest="run_id", help="only this run's attempts")
+    export.add_argument(
+        "--task", "-k", action="append", default=[], metavar="PATTERN", help="task id glob, tag:NAME or kind:NAME"
+    )
+    export.set_defaults(handler=cmd_export)
+
+    merge = commands.add_parser("merge", help="add bundles made by `agentspec export` to a results store")
+    merge.add_argument("bundles", nargs="+", type=Path, metavar="BUNDLE", help="bundle files")
+    merge.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
+    merge.set_defaults(handler=cmd_merge)
+
+
+def open_results(folder: Path) -> Store:
+    """The results store in `folder`, which must exist."""
+    if not (folder / "results.sqlite").is_file():
+        raise UsageError(f"no results in {folder}/ (run `agentspec run` first, or pass --results DIR)")
+    return Store(folder)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the selected attempts to a bundle."""
+    from agentspec.store.bundle import export
+
+    with open_results(args.results) as store:
+        if args.run_id and args.run_id not in {r.id for r in store.runs()}:
+            raise UsageError(f"no run {args.run_id!r} in {args.results}/")
+        records = [
+            r for r in store.attempts(args.run_id) if selects(args.task, r.task, *spec_labels(store, r.spec_hash))
+        ]
+        if not records:
+            raise UsageError("no attempts match; nothing exported")
+        count = export(store, records, args.output)
+    print(f"Exported {count} attempts to {args.output}")
+    return 0
+
+
+def spec_labels(store: Store, spec_hash: str) -> tuple[list[str], str | None]:
+    """The tags and kind of a recorded spec version (empty when the store does not hold it)."""
+    spec = store.spec(spec_hash) or {}
+    return list(spec.get("tags", [])), spec.get("kind")
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge each bundle; a bad bundle is refused whole and the others still merge."""
+    from agentspec.store.bundle import BundleError, merge
+
+    refused = 0
+    with Store(args.results) as store:
+        for path in args.bundles:
+            try:
+                done = merge(store, path)
+            except BundleError as exc:
+                print(f"agentspec: error: {exc}")
+                refused += 1
+                continue
+            print(
+                f"{path}: {len(done.added)} added, {len(done.unchanged)} already present"
+                + (f", {len(done.conflicts)} kept apart (same key, different content)" if done.conflicts else "")
+            )
+            for key, kept in done.conflicts:
+                print(f"  {key}: already recorded with other content; this one kept as {kept}")
+    return 1 if refused else 0
