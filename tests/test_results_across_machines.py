@@ -210,3 +210,16 @@ def test_fail_under_junit_and_compare(cli: RunCli, tmp_path: Path) -> None:
 
     only = report_json(cli, results, "--task", "valid*")
     assert {x["task"] for x in only} == {"validators"}
+
+
+def test_run_manifest(cli: RunCli, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    assert cli("run", SPECS, "--task", "merge-sorted-lists", "--results", results).returncode == 0
+    run_id = report_json(cli, results)[0]["run_id"]
+    done = cli("report", "--results", results, "--run", run_id, "--format", "json")
+    manifest = json.loads(done.stdout)["run"]
+    details = manifest["details"]
+    assert details["agentspec_version"] and details["machine"]["python"]
+    assert set(details["specs"]) == {"merge-sorted-lists"} and details["limits"]["merge-sorted-lists"]["turns"]
+    assert details["cells"] == [{"agent": "reference", "model": "-", "base_url": None, "trials": 1}]
+    assert manifest["command"].startswith("agentspec run")

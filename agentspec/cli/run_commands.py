@@ -7,6 +7,7 @@ Parsing stays light: the agents, providers and runner are imported only when `ru
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -112,6 +113,21 @@ def gate(records: list[Any], fail_under: float | None) -> int:
     return 0
 
 
+def run_manifest(*, specs: Any, cells: Any, **settings: Any) -> dict[str, Any]:
+    """What a reader needs to reproduce a run: versions, specs, agents and models, limits, settings, machine."""
+    from agentspec import __version__
+    from agentspec.store.bundle import machine
+
+    return {
+        "agentspec_version": __version__,
+        "machine": machine(),
+        "specs": {s.id: s.content_hash() for s in specs},
+        "limits": {s.id: s.limits.model_dump(mode="json") for s in specs},
+        "cells": [{"agent": c.agent, "model": c.model, "base_url": c.base_url, "trials": c.trials} for c in cells],
+        **settings,
+    }
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Plan, run and record the attempts; print the summary."""
     import asyncio
@@ -182,13 +198,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                 + (f"; {skipped} already recorded, skipped" if skipped else "")
             )
             command = shlex.join(["agentspec", *sys.argv[1:]])
-            details = {
-                "specs": {s.id: s.content_hash() for s in specs},
-                "sandbox": sandbox.mode,
-                "stream": args.stream,
-                "executor": executor.name,
-                "backends": {model: info.as_dict() for model, info in backends.items()},
-            }
+            details = run_manifest(
+                specs=specs,
+                cells=cells,
+                sandbox=sandbox.mode,
+                stream=args.stream,
+                executor=executor.name,
+                backends={model: info.as_dict() for model, info in backends.items()},
+            )
             try:
                 with progress.live(len(todo)):
                     asyncio.run(runner.run(todo, command, details))
@@ -212,7 +229,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not (args.results / "results.sqlite").is_file():
         raise UsageError(f"no results in {args.results}/ (run `agentspec run` first, or pass --results DIR)")
     with Store(args.results) as store:
-        if args.run_id and args.run_id not in {r.id for r in store.runs()}:
+        runs = store.runs()
+        if args.run_id and args.run_id not in {r.id for r in runs}:
             raise UsageError(f"no run {args.run_id!r} in {args.results}/")
         records = [
             r for r in store.attempts(args.run_id) if selects(args.task, r.task, *spec_labels(store, r.spec_hash))
@@ -225,6 +243,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         except KeyError as exc:
             raise UsageError(str(exc.args[0])) from None
         return 0
+    if args.format == "json" and args.run_id:
+        run = next(r for r in runs if r.id == args.run_id)
+        print(json.dumps({"run": vars(run), "attempts": [report.attempt_json(r) for r in records]}, indent=2))
+        return gate(records, args.fail_under)
     if args.format == "junit":
         from agentspec.store.junit import render_junit
 
