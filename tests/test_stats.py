@@ -60,3 +60,18 @@ def test_failure_categories() -> None:
     assert is_retryable("error", "backend_error") and is_retryable("error", "harness_error")
     assert not is_retryable("failed", "tests_failed") and not is_retryable("error", "grading_error")
     assert all(kind in FailureKind.__members__.values() for kind in FailureKind)
+
+
+def test_leaderboard_shows_pass_hat_k_with_several_trials() -> None:
+    from agentspec.store.report import leaderboard, render_markdown
+
+    records = [
+        _record("a", "t1", 1, True), _record("a", "t1", 2, True), _record("a", "t1", 3, True),
+        _record("a", "t2", 1, True), _record("a", "t2", 2, False), _record("a", "t2", 3, True),
+        _record("b", "t1", 1, True),
+    ]  # fmt: skip
+    rows = {row.agent: row for row in leaderboard(records)}
+    assert rows["a"].k == 3 and rows["a"].pass_all == pytest.approx(0.5)
+    assert rows["a"].pass_at_1 == pytest.approx((1 + 2 / 3) / 2)
+    assert rows["b"].pass_all is None and rows["b"].pass_all_text == "-"
+    assert "| pass^3 50% |" in render_markdown(records)

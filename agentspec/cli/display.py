@@ -77,9 +77,12 @@ def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
         console.print("No attempts recorded.")
         return
     board = Table(title="Results")
-    for column in ("agent", "model", "score", "pass@1", "95% CI", "avg time", "avg turns", "tokens", "backend"):
+    rows = leaderboard(records)
+    several = any(row.pass_all is not None for row in rows)
+    headers = ("agent", "model", "score", "pass@1", "95% CI", *(("pass^k",) if several else ()))
+    for column in (*headers, "avg time", "avg turns", "tokens", "backend"):
         board.add_column(column)
-    for row in leaderboard(records):
+    for row in rows:
         low, high = row.interval
         board.add_row(
             row.agent,
@@ -87,6 +90,7 @@ def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
             row.score,
             f"{row.pass_at_1:.0%}",
             f"{low:.0%}-{high:.0%}",
+            *((row.pass_all_text,) if several else ()),
             f"{row.avg_time_s:.1f}s",
             f"{row.avg_turns:.1f}",
             f"{row.tokens:,}",

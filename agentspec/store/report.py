@@ -13,6 +13,7 @@ from typing import Any
 
 from agentspec.store import findings
 from agentspec.store.sqlite import AttemptRecord
+from agentspec.store.stats import pass_hat_k
 
 # The report's JSON keys per attempt (DESIGN.md contract first, then the rest of the record).
 CONTRACT_KEYS = (
@@ -45,11 +46,19 @@ class Row:
     tokens: int
     pass_at_1: float
     interval: tuple[float, float]
+    # pass^k with k the fewest trials any task had (None with a single trial): every trial passes.
+    pass_all: float | None = None
+    k: int = 1
 
     @property
     def backend(self) -> str:
         """The provider part of the model, or '-' for model-less agents."""
         return self.model.split("/", 1)[0] if "/" in self.model else "-"
+
+    @property
+    def pass_all_text(self) -> str:
+        """pass^k as 'pass^3 67%', or '-' with a single trial."""
+        return "-" if self.pass_all is None else f"pass^{self.k} {self.pass_all:.0%}"
 
     @property
     def score(self) -> str:
@@ -87,6 +96,8 @@ def leaderboard(records: Sequence[AttemptRecord]) -> list[Row]:
         for r in group:
             by_task[r.task].append(r)
         per_task = [pass_at_k(len(rs), sum(r.outcome == "passed" for r in rs), 1) for rs in by_task.values()]
+        k = min(len(rs) for rs in by_task.values())
+        all_k = [pass_hat_k(len(rs), sum(r.outcome == "passed" for r in rs), k) for rs in by_task.values()]
         rows.append(
             Row(
                 agent=agent,
@@ -100,6 +111,8 @@ def leaderboard(records: Sequence[AttemptRecord]) -> list[Row]:
                 tokens=sum(r.tokens_in + r.tokens_out for r in group),
                 pass_at_1=sum(per_task) / len(per_task),
                 interval=wilson_interval(passed, len(group)),
+                pass_all=sum(all_k) / len(all_k) if k > 1 else None,
+                k=k,
             )
         )
     return sorted(rows, key=lambda r: (-r.pass_at_1, r.avg_time_s, r.agent, r.model))
@@ -160,14 +173,14 @@ def render_csv(records: Sequence[AttemptRecord]) -> str:
 def render_markdown(records: Sequence[AttemptRecord]) -> str:
     """The leaderboard, the grid and what the review saw, as Markdown tables."""
     lines = [
-        "| Agent | Model | Score | pass@1 | 95% CI | Avg time | Avg turns | Tokens | Backend |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Agent | Model | Score | pass@1 | 95% CI | pass^k | Avg time | Avg turns | Tokens | Backend |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in leaderboard(records):
         low, high = row.interval
         lines.append(
             f"| {row.agent} | {row.model} | {row.score} | {row.pass_at_1:.0%} | {low:.0%}-{high:.0%} "
-            f"| {row.avg_time_s:.1f}s | {row.avg_turns:.1f} | {row.tokens} | {row.backend} |"
+            f"| {row.pass_all_text} | {row.avg_time_s:.1f}s | {row.avg_turns:.1f} | {row.tokens} | {row.backend} |"
         )
     tasks, columns, cells = grid(records)
     lines += ["", "| Task | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
