@@ -115,8 +115,8 @@ def gate(records: list[Any], fail_under: float | None) -> int:
 
 def run_manifest(*, specs: Any, cells: Any, **settings: Any) -> dict[str, Any]:
     """What a reader needs to reproduce a run: versions, specs, agents and models, limits, settings, machine."""
-    from agentspec import __version__
     from agentspec.store.bundle import machine
+    from agentspec.version import __version__
 
     return {
         "agentspec_version": __version__,

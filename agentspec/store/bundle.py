@@ -29,6 +29,7 @@ from typing import Any
 
 from agentspec.errors import UsageError
 from agentspec.store.sqlite import AttemptRecord, Run, Store
+from agentspec.version import __version__
 
 FORMAT = "agentspec-bundle"
 FORMAT_VERSION = 1
@@ -81,8 +82,6 @@ def _artifact_digests(folder: Path) -> dict[str, str]:
 
 def export(store: Store, records: Sequence[AttemptRecord], out: Path) -> int:
     """Write `records` (with their artifacts, runs and spec versions) to the bundle `out`; return how many."""
-    from agentspec import __version__
-
     run_ids = {r.run_id for r in records}
     runs = [vars(run) for run in store.runs() if run.id in run_ids]
     specs = {r.spec_hash: spec for r in records if (spec := store.spec(r.spec_hash)) is not None}
