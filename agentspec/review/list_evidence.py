@@ -85,3 +85,39 @@ def _self_attribute(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
         return node.attr.value
     return None
+
+
+def rebinds_fresh(body: cst.CSTNode, name: str) -> bool:
+    """Tell whether a loop body gives ``name`` a fresh value (not built from itself), so nothing accumulates."""
+    visitor = _FreshBindings(name)
+    body.visit(visitor)
+    return visitor.fresh
+
+
+class _FreshBindings(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.fresh = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        targets = [target.target for target in node.targets]
+        if any(self._binds(target) for target in targets):
+            operands = add_operands(node.value)
+            self.fresh |= not any(isinstance(side, cst.Name) and side.value == self.name for side in operands)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.fresh |= self._binds(node.target)
+
+    def _binds(self, target: cst.BaseExpression) -> bool:
+        if isinstance(target, cst.Name):
+            return target.value == self.name
+        if isinstance(target, cst.Tuple | cst.List):
+            return any(self._binds(element.value) for element in target.elements)
+        return isinstance(target, cst.StarredElement) and self._binds(target.value)

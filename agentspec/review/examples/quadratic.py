@@ -6,6 +6,40 @@ from agentspec.review.rule import Example
 
 VALID = (
     """
+    def forget(doomed, seen):
+        for x in doomed:
+            if x in seen:
+                seen.remove(x)
+    """,
+    """
+    def widths(lines):
+        return [line.count(",") for line in lines]
+    """,
+    """
+    def total(values):
+        result = 0
+        for value in values:
+            result = result + value
+        return result
+    """,
+    """
+    def labels(rows):
+        out = []
+        for row in rows:
+            label = "row "
+            label = label + str(row)
+            out.append(label)
+        return out
+    """,
+    """
+    class Page:
+        def __init__(self):
+            self.tags = set()
+
+        def tagged(self, names):
+            return [n for n in names if n in self.tags]
+    """,
+    """
     def first_repeat(words):
         counts = {}
         for w in words:
@@ -158,6 +192,54 @@ INVALID = (
             for x in xs:
                 out.insert(0, x)
             return out
+        """,
+        line=4,
+    ),
+    Example(
+        """
+        def positions(needles, haystack):
+            return [haystack.index(n) for n in needles]
+        """,
+        line=2,
+    ),
+    Example(
+        """
+        def drop(doomed, pool):
+            for x in doomed:
+                if x in pool:
+                    pool.remove(x)
+            pool.sort()
+        """,
+        line=3,
+    ),
+    Example(
+        """
+        def render(rows):
+            text = ""
+            for row in rows:
+                text = text + str(row) + "\\n"
+            return text
+        """,
+        line=4,
+    ),
+    Example(
+        """
+        class Roster:
+            def __init__(self):
+                self.members = []
+
+            def missing(self, names):
+                return [n for n in names if n not in self.members]
+        """,
+        line=6,
+    ),
+    Example(
+        """
+        def drain(queue):
+            done = []
+            while queue:
+                done.append(queue.pop(0))
+            return done
         """,
         line=4,
     ),

@@ -83,3 +83,29 @@ def retry_delays(attempts):
         delay = delay + delay
         delays.append(min(delay, 5.0))
     return delays
+
+
+def forget(doomed, seen):
+    """Remove doomed values from a set of seen ones."""
+    for value in doomed:
+        if value in seen:
+            seen.remove(value)
+
+
+def longest_line(text, widths):
+    """Return how many lines the text has, once per width."""
+    lines = text.count("\n") + 1
+    return [lines * width for width in widths]
+
+
+class Page:
+    """A page of text."""
+
+    def __init__(self, text):
+        """Keep the text."""
+        self.text = text
+        self.tags = set()
+
+    def tagged(self, names):
+        """Return the names that tag the page."""
+        return [name for name in names if name in self.tags]

@@ -16,10 +16,11 @@ def positions(needles, haystack):
 
 
 def drop_all(doomed, pool):
-    """Remove every doomed element from pool, in place."""
+    """Remove every doomed element from pool and sort the rest, in place."""
     for value in doomed:
         if value in pool:
             pool.remove(value)
+    pool.sort()
 
 
 def tally(words, vocabulary):
