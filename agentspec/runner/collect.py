@@ -74,7 +74,7 @@ class LayoutCheck:
             return f"the starter could not be collected: {starter.failure}"
         line = f"{self.reference.tests} tests collected against the reference, {starter.tests} against the starter"
         if starter.errors:
-            line += f" ({len(starter.errors)} test modules do not import on the starter yet: normal for a TDD task)"
+            line += f" ({len(starter.errors)} test module(s) do not import on the starter yet: normal for a TDD task)"
         return line
 
 

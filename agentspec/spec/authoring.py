@@ -149,9 +149,9 @@ def import_folder(
     `tests` is a test file, placed under a folder of that folder's name (`tests/`). Files of `solution`
     that differ from the starter, or are new, become `[[solution]]`. The instructions come from
     `instructions`, else `instructions_file`, else an `instructions.md` or `README.md` in `folder`
-    (left out of the starter), else a generic prompt. Caches, `.git`, `*.pyc`, hidden files and
-    folders, symlinks, virtual environments and files that are not UTF-8 text are left out; all but
-    the caches are listed in `skipped`.
+    (left out of the starter; beside it for a folder called `starter`), else a generic prompt.
+    Caches, `.git`, `*.pyc`, hidden files and folders, symlinks, virtual environments and files that
+    are not UTF-8 text are left out; all but the caches are listed in `skipped`.
 
     Args:
         folder: The task as the agent should find it: code, and tests unless `tests` is given.
@@ -268,7 +268,9 @@ def _instructions(folder: Path, text: str | None, file: Path | None) -> tuple[st
         raise UsageError("give the instructions either as text (--instructions) or as a file (--instructions-file)")
     if text is not None:
         return text, None
-    candidates = [file] if file is not None else [folder / name for name in _INSTRUCTION_FILES]
+    # A starter kept in parts has its task's README beside it, not in it.
+    places = [folder, folder.parent] if folder.name == "starter" else [folder]
+    candidates = [file] if file is not None else [place / name for place in places for name in _INSTRUCTION_FILES]
     for candidate in candidates:
         if candidate.is_file() and not candidate.is_symlink():
             try:
