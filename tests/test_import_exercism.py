@@ -91,6 +91,10 @@ def test_exercise_problems_name_the_file_and_the_fix(tmp_path: Path) -> None:
     config = no_key / ".meta" / "config.json"
     config.write_text(json.dumps({"files": {"solution": ["word_count.py"], "test": ["word_count_test.py"]}}))
     bad_name = copy_exercise(tmp_path, "raindrops", "Bad_Name")
+    concept = copy_exercise(tmp_path, "raindrops", "concept")
+    concept_config = json.loads((concept / ".meta" / "config.json").read_text())
+    concept_config["files"]["exemplar"] = concept_config["files"].pop("example")
+    (concept / ".meta" / "config.json").write_text(json.dumps(concept_config))
     results = {e.slug: e for e in import_exercises(tmp_path / "practice")}
     assert results["no-example"].problem == (
         f"{missing_example / '.meta' / 'example.py'}: listed in .meta/config.json files.example, but missing"
@@ -100,6 +104,7 @@ def test_exercise_problems_name_the_file_and_the_fix(tmp_path: Path) -> None:
     )
     assert results["no-key"].problem == f"{config}: files.example: expected a list of file paths, got null"
     assert f"{bad_name}: the folder name is the spec's id" in (results["Bad_Name"].problem or "")
+    assert results["concept"].problem is None and "[[solution]]" in (results["concept"].text or "")
 
 
 def test_an_exercise_whose_tests_cannot_be_collected_is_not_written(cli: RunCli, tmp_path: Path) -> None:

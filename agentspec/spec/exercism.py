@@ -4,7 +4,8 @@ An exercise is a folder (`exercises/practice/<slug>/` in a track's repository) h
 
 - `.meta/config.json` whose `files` lists `solution` (the stubs the student edits), `test` (the test
   modules), `example` (the reference solution, e.g. `.meta/example.py`) and optionally `editor`
-  (read-only support files the tests need, e.g. `test_utils.py`), every path relative to the exercise;
+  (read-only support files the tests need, e.g. `test_utils.py`), every path relative to the exercise
+  (a concept exercise's `exemplar` stands in for a missing `example`);
 - `.docs/instructions.md`, optionally `.docs/introduction.md` before it and `.docs/instructions.append.md`
   after it (track-specific notes, e.g. which exception to raise).
 
@@ -139,6 +140,8 @@ def _config_files(folder: Path) -> dict[str, list[str]]:
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, dict):
         raise _Malformed(f"{config}: files: missing (an object with solution, test and example lists)")
+    if "example" not in files and "exemplar" in files:  # a concept exercise names its reference the exemplar
+        files = {**files, "example": files["exemplar"]}
     checked: dict[str, list[str]] = {}
     for key in (*_REQUIRED_KEYS, "editor"):
         value = files.get(key)
