@@ -29,16 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
-from agentspec.agents.harness import (
-    CliLookup,
-    HarnessAgent,
-    cli_version,
-    clipped,
-    harness_env,
-    harness_home,
-    run_harness,
-    write_prompt,
-)
+from agentspec.agents.cli import CliLookup
+from agentspec.agents.harness import HarnessAgent
+from agentspec.agents.output import clipped
+from agentspec.agents.process import write_prompt
 from agentspec.providers.classify import failure_kind
 from agentspec.sandbox import Completed
 
@@ -151,8 +145,8 @@ class AiderAgent(HarnessAgent):
     """aider (`aider --message-file`), pointed at the model server; see the module docstring."""
 
     name = "aider"
+    title = "aider"
     uses_tools = False
-
     cli = CLI
     args_variable = "AGENTSPEC_AIDER_ARGS"
 
@@ -185,30 +179,20 @@ class AiderAgent(HarnessAgent):
             *(arg for test in tests for arg in ("--read", test)),
         ]
 
-    def environment(self, task: AgentTask, endpoint: Endpoint) -> dict[str, str]:
-        """The CLI's whole environment for this attempt (its HOME seeded with the model-info cache)."""
-        home = harness_home(task)
+    def protocol(self, endpoint: Endpoint) -> str:
+        """The endpoint's own protocol, which aider speaks through litellm."""
+        return {"ollama": "ollama-chat", "openai": "openai-chat", "anthropic": "anthropic-messages"}.get(
+            endpoint.provider, endpoint.provider
+        )
+
+    def settings(self, task: AgentTask, endpoint: Endpoint, home: Path) -> dict[str, str]:
+        """The server's variables, with HOME seeded with the model-info cache."""
         seed_cost_map(self.executable, home)
         _, _, server = aider_model(endpoint)
         # COLUMNS: aider wraps its output to the terminal's width, which would split the lines we read.
-        extra = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "COLUMNS": "4000", **server, **self.env}
-        return harness_env(task, home, extra, self.executable)
+        return {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "COLUMNS": "4000", **server}
 
-    async def act(self, task: AgentTask) -> AgentResult:
-        """Run aider with the task as its one message; the grade, not its exit status, judges the result."""
-        if task.endpoint is None:
-            return AgentResult(
-                error="aider needs a model, e.g. --model ollama/qwen3.5:27b", failure_kind="harness_error"
-            )
-        endpoint = task.endpoint
-        history = task.scratch / "aider.llm.history"
-        result = await run_harness(
-            task,
-            "aider",
-            self.command(task, endpoint),
-            self.environment(task, endpoint),
-            lambda done: aider_result(done, history),
-            server_url=endpoint.base_url,
-        )
-        result.details = {"harness": "aider", "version": await cli_version(self.executable), **result.details}
-        return result
+    @staticmethod
+    def parse(done: Completed, task: AgentTask) -> AgentResult:
+        """Read aider's output and its LLM history file."""
+        return aider_result(done, task.scratch / "aider.llm.history")

@@ -13,15 +13,17 @@ from agentspec.errors import UsageError
 from agentspec.sandbox import Sandbox
 from agentspec.spec.model import Limits, Spec
 
-PROVIDERS = ("ollama", "openai", "anthropic")
+PROVIDERS = ("ollama", "openai", "anthropic", "responses")
 _DEFAULT_BASE_URLS = {
     "ollama": "http://127.0.0.1:11434",
     "openai": "http://127.0.0.1:8000/v1",
+    "responses": "http://127.0.0.1:8000/v1",
     "anthropic": "https://api.anthropic.com",
 }
 _BASE_URL_VARIABLES = {
     "ollama": "OLLAMA_HOST",
     "openai": "OPENAI_BASE_URL",
+    "responses": "OPENAI_BASE_URL",
     "anthropic": "ANTHROPIC_BASE_URL",
 }
 

@@ -23,19 +23,13 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
-from agentspec.agents.harness import (
-    CliLookup,
-    HarnessAgent,
-    cli_version,
-    clipped,
-    harness_env,
-    harness_home,
-    run_harness,
-    tail,
-)
+from agentspec.agents.cli import CliLookup
+from agentspec.agents.harness import HarnessAgent
+from agentspec.agents.output import TEXT_CALL, clipped, json_events, tail
 from agentspec.providers.classify import failure_kind
 from agentspec.sandbox import Completed
 
@@ -58,11 +52,6 @@ QUIET = {
     "DISABLE_COST_WARNINGS": "1",
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
 }
-# A tool call the model wrote as text, which Claude Code cannot run (the Devstral failure in the article).
-TEXT_CALL = re.compile(
-    r"<tool_call>|\[TOOL_CALLS\]|<function=|<\|python_tag\|>|<\|tool_call|<invoke name=|<tool_use>|"
-    r'"name"\s*:\s*"\w+"\s*,\s*"(?:arguments|parameters|input)"\s*:'
-)
 # Claude Code's answers to a call it cannot run: a tool it does not have, arguments that are not JSON.
 BAD_CALL = re.compile(r"No such tool available|InputValidationError|could not be parsed as JSON", re.IGNORECASE)
 
@@ -84,7 +73,7 @@ def auth_env(endpoint: Endpoint) -> dict[str, str]:
 
 def claude_result(done: Completed) -> AgentResult:
     """Read Claude Code's stream-json output: transcript, turns, tokens, and why it stopped."""
-    events = _events(done.stdout)
+    events = json_events(done.stdout)
     final = next((e for e in reversed(events) if e.get("type") == "result"), None)
     transcript = [_brief(e) for e in events]
     assistant = [e for e in events if e.get("type") == "assistant"]
@@ -145,19 +134,6 @@ def _tool_format_problem(events: Sequence[Mapping[str, Any]]) -> str | None:
     return None if ran or not problems else "; ".join(dict.fromkeys(problems))
 
 
-def _events(stdout: str) -> list[dict[str, Any]]:
-    events = []
-    for line in stdout.splitlines():
-        if line.startswith("{"):
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(event, dict):
-                events.append(event)
-    return events
-
-
 def _blocks(event: Mapping[str, Any]) -> list[dict[str, Any]]:
     message = event.get("message")
     content = message.get("content") if isinstance(message, dict) else None
@@ -194,7 +170,7 @@ class ClaudeCodeAgent(HarnessAgent):
     """Claude Code (`claude -p`), pointed at the model server; see the module docstring."""
 
     name = "claude-code"
-
+    title = "Claude Code"
     cli = CLI
     args_variable = "AGENTSPEC_CLAUDE_ARGS"
 
@@ -216,35 +192,30 @@ class ClaudeCodeAgent(HarnessAgent):
             *self.args,
         ]
 
-    def environment(self, task: AgentTask, endpoint: Endpoint) -> dict[str, str]:
-        """The CLI's whole environment for this attempt."""
-        home = harness_home(task)
-        extra = {
+    def protocol(self, endpoint: Endpoint) -> str:
+        """Claude Code speaks only Anthropic Messages, whatever the provider."""
+        return "anthropic-messages"
+
+    def server_url(self, endpoint: Endpoint) -> str:
+        """Where `/v1/messages` goes."""
+        return anthropic_base_url(endpoint)
+
+    def settings(self, task: AgentTask, endpoint: Endpoint, home: Path) -> dict[str, str]:
+        """The server, the credentials and every model slot, quiet mode, and a request timeout."""
+        return {
             **QUIET,
             "CLAUDE_CONFIG_DIR": str(home / ".claude"),
             "ANTHROPIC_BASE_URL": anthropic_base_url(endpoint),
             **auth_env(endpoint),
             **dict.fromkeys(MODEL_VARIABLES, endpoint.name),
             "API_TIMEOUT_MS": str(int(task.limits.time_s * 1000)),
-            **self.env,
         }
-        return harness_env(task, home, extra, self.executable)
 
-    async def act(self, task: AgentTask) -> AgentResult:
-        """Run Claude Code on the workspace until it answers, runs out of turns, or its time is up."""
-        if task.endpoint is None:
-            return AgentResult(
-                error="claude-code needs a model, e.g. --model ollama/qwen3.5:27b", failure_kind="harness_error"
-            )
-        endpoint = task.endpoint
-        result = await run_harness(
-            task,
-            "Claude Code",
-            self.command(task, endpoint),
-            self.environment(task, endpoint),
-            claude_result,
-            server_url=anthropic_base_url(endpoint),
-            stdin=task.instructions,
-        )
-        result.details = {"harness": "claude-code", "version": await cli_version(self.executable), **result.details}
-        return result
+    def stdin(self, task: AgentTask) -> str | None:
+        """The prompt."""
+        return task.instructions
+
+    @staticmethod
+    def parse(done: Completed, task: AgentTask) -> AgentResult:
+        """Claude Code's stream-json output."""
+        return claude_result(done)

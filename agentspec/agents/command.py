@@ -13,11 +13,11 @@ argument (anything else in braces is left alone, so JSON arguments need no escap
     {turns}         the spec's turn limit
     {time_s}        the spec's time limit, in seconds
 
-Options may come before the program: ``--parser=NAME`` reads the CLI's output (``json``: its last JSON
-line, with any of turns, tokens_in, tokens_out, error, failure_kind, transcript, details; ``claude-code``
-and ``aider``: those CLIs' output; or ``package.module:function``, called with the `Completed` process and
-returning an `AgentResult` or a mapping of those keys), ``--stdin`` sends the prompt on standard input,
-``--env=NAME`` passes the user's variable NAME through and ``--env=NAME=VALUE`` sets one. The CLI also
+Options may come before the program: ``--parser=NAME`` reads the CLI's output (``json``: its last JSON line,
+with any of turns, tokens_in, tokens_out, error, failure_kind, transcript, details; a harness's name such as
+``claude-code`` or ``aider``: that CLI's output; or ``package.module:function``, called with the `Completed`
+process and returning an `AgentResult` or a mapping of those keys), ``--stdin`` sends the prompt on standard
+input, ``--env=NAME`` passes the user's variable NAME through and ``--env=NAME=VALUE`` sets one. The CLI also
 gets ``AGENTSPEC_PROMPT_FILE``, ``AGENTSPEC_WORKSPACE``, ``AGENTSPEC_MODEL``, ``AGENTSPEC_PROVIDER``,
 ``AGENTSPEC_BASE_URL``, ``AGENTSPEC_MAX_TURNS``, ``AGENTSPEC_TIME_S`` and the provider's usual variable
 (``OLLAMA_HOST``, ``OPENAI_BASE_URL``, ``ANTHROPIC_BASE_URL``). Example::
@@ -38,10 +38,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from agentspec.agents.aider import aider_result
 from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent_factory
-from agentspec.agents.claude_code import claude_result
-from agentspec.agents.harness import CliLookup, FoundCli, clipped, harness_env, harness_home, run_harness, write_prompt
+from agentspec.agents.cli import CliLookup, FoundCli
+from agentspec.agents.harness import harness_classes
+from agentspec.agents.output import clipped
+from agentspec.agents.process import harness_env, harness_home, run_harness, write_prompt
 from agentspec.errors import UsageError
 from agentspec.sandbox import Completed
 
@@ -84,16 +85,15 @@ def plain_result(done: Completed) -> AgentResult:
 
 def find_parser(name: str) -> OutputParser:
     """The output parser `--parser=NAME` names."""
-    builtin: dict[str, OutputParser] = {
-        "json": lambda done, _task: json_result(done),
-        "claude-code": lambda done, _task: claude_result(done),
-        "aider": lambda done, task: aider_result(done, task.scratch / "aider.llm.history"),
-    }
-    if name in builtin:
-        return builtin[name]
+    if name == "json":
+        return lambda done, _task: json_result(done)
+    harnesses = harness_classes()
+    if name in harnesses:
+        return harnesses[name].parse
     module, sep, attribute = name.partition(":")
     if not sep:
-        raise UsageError(f"--parser={name}: use json, claude-code, aider, or package.module:function")
+        known = ", ".join(["json", *sorted(harnesses)])
+        raise UsageError(f"--parser={name}: use {known}, or package.module:function")
     try:
         function = getattr(importlib.import_module(module), attribute)
     except (ImportError, AttributeError) as exc:

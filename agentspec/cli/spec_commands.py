@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from agentspec.cli.display import make_console
+from agentspec.cli.import_command import add_import_command
 from agentspec.errors import UsageError
-from agentspec.spec.authoring import import_folder, write_new_spec, write_spec
+from agentspec.spec.authoring import write_new_spec
 from agentspec.spec.schema import spec_schema_text
 from agentspec.spec.suite import load_specs, load_suite
 
@@ -44,15 +45,7 @@ def add_commands(commands: Any) -> None:
     new.add_argument("--dir", type=Path, default=Path("specs"), help="where to write <id>.toml (default: specs/)")
     new.set_defaults(handler=cmd_new)
 
-    imported = commands.add_parser("import", help="turn a folder of code and tests into one spec file")
-    imported.add_argument("dir", type=Path, help="the folder: code plus tests (test_*.py, tests/...)")
-    imported.add_argument("--id", required=True, help="the spec's id")
-    imported.add_argument("--solution", type=Path, help="a folder whose files overlay the starter: the reference")
-    imported.add_argument("--title", help="one line for tables (default: from the id)")
-    imported.add_argument("--kind", help="what sort of task (default: bug-fix)")
-    imported.add_argument("--instructions", help="the prompt the agent gets")
-    imported.add_argument("-o", "--output", type=Path, help="write the spec here (default: print it)")
-    imported.set_defaults(handler=cmd_import)
+    add_import_command(commands)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -113,20 +106,6 @@ def cmd_new(args: argparse.Namespace) -> int:
     """Write a skeleton spec."""
     path = write_new_spec(args.id, args.kind, args.dir)
     print(f"wrote {path}; edit it, then: agentspec validate {path} && agentspec check {path}", file=sys.stderr)
-    return 0
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    """Turn a folder into a spec."""
-    result = import_folder(
-        args.dir, args.id, solution=args.solution, title=args.title, kind=args.kind, instructions=args.instructions
-    )
-    for skipped in result.skipped:
-        print(f"not imported: {skipped}", file=sys.stderr)
-    if args.output is None:
-        sys.stdout.write(result.text)
-    else:
-        print(f"wrote {write_spec(result.text, args.output)}", file=sys.stderr)
     return 0
 
 

@@ -7,6 +7,7 @@ endpoint's provider name, and `preflight` checks an endpoint before a run.
 from __future__ import annotations
 
 from agentspec.providers import anthropic, ollama, openai
+from agentspec.providers import responses as responses
 from agentspec.providers.base import (
     BackendInfo,
     EndpointLike,

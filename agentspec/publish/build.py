@@ -22,7 +22,7 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
 from agentspec.errors import UsageError
-from agentspec.publish import guide_page, home, rules_page
+from agentspec.publish import grid_page, guide_page, home, rules_page
 from agentspec.publish.escape import title
 from agentspec.publish.model_page import model_markdown
 from agentspec.publish.passthrough import PassThroughExtension
@@ -33,6 +33,8 @@ from agentspec.review import ALL_RULES
 ASSETS = Path(__file__).parent / "assets"
 DEFAULT_CONFIG = ASSETS / "mkdocs.yml"
 STYLESHEET = "assets/agentspec.css"
+# A few lines of our own script: side by side, sorting and filtering tables (nothing from a CDN).
+SCRIPT = "assets/agentspec.js"
 # iframe-worker 1.0.4 (MIT, by Material's author; licence beside it): the Web Worker shim Material's
 # offline plugin loads from a CDN so that search runs from file://. Shipped here: nothing loads from a CDN.
 WORKER_SHIM = "assets/iframe-worker-shim.js"
@@ -53,7 +55,8 @@ class SiteBuild:
 
 def generate_pages(data: SiteData) -> dict[str, str]:
     """Every generated page's Markdown, by path inside the build folder."""
-    pages = {home.PAGE: home.home_page(data)}
+    pages = {home.PAGE: home.home_page(data), home.RUNS_PAGE: home.runs_markdown(data)}
+    pages[grid_page.PAGE] = grid_page.grid_markdown(data, home.time_chart(data))
     by_task = data.by_task()
     for task in data.tasks:
         pages[task_page(task)] = task_markdown(data, task, by_task.get(task, []))
@@ -72,19 +75,34 @@ def navigation(data: SiteData, guides: Sequence[str]) -> list[dict[str, Any]]:
     rules = [{"Overview": rules_page.INDEX}] + [{rule.id: rules_page.rule_page(rule)} for rule in ALL_RULES]
     return [
         {"Results": home.PAGE},
-        {"Tasks": tasks},
+        {"Tasks": [{"All tasks": grid_page.PAGE}, *tasks]},
+        {"Runs": home.RUNS_PAGE},
         {"Agents and models": models},
         {"Reviewer": rules},
         {"Guides": [*guides, {"Spec fields": guide_page.PAGE}]},
     ]
 
 
-def handwritten_docs(config_file: Path) -> Path | None:
-    """The config's docs folder (hand-written pages), if it exists."""
+def _raw_config(config_file: Path) -> dict[str, Any]:
     with config_file.open(encoding="utf-8") as stream:
         raw = yaml_load(stream) or {}
-    folder = config_file.parent / str(raw.get("docs_dir", "docs"))
+    return raw if isinstance(raw, dict) else {}
+
+
+def handwritten_docs(config_file: Path) -> Path | None:
+    """The config's docs folder (hand-written pages), if it exists."""
+    folder = config_file.parent / str(_raw_config(config_file).get("docs_dir", "docs"))
     return folder if folder.is_dir() else None
+
+
+def display_names(config_file: Path) -> dict[str, str]:
+    """Short names for agents and models from the config: ``extra: agentspec: names: {full: short}``."""
+    extra = _raw_config(config_file).get("extra")
+    settings = extra.get("agentspec") if isinstance(extra, dict) else None
+    names = settings.get("names") if isinstance(settings, dict) else None
+    if names is not None and not isinstance(names, dict):
+        raise UsageError(f"{config_file}: extra.agentspec.names must map agent or model names to short names")
+    return {str(k): str(v) for k, v in (names or {}).items()}
 
 
 def write_sources(pages: dict[str, str], docs: Path | None, folder: Path) -> list[str]:
@@ -104,6 +122,7 @@ def write_sources(pages: dict[str, str], docs: Path | None, folder: Path) -> lis
         target.write_text(markdown, encoding="utf-8")
     (folder / "assets").mkdir(exist_ok=True)
     shutil.copyfile(ASSETS / "agentspec.css", folder / STYLESHEET)
+    shutil.copyfile(ASSETS / "agentspec.js", folder / SCRIPT)
     shutil.copyfile(ASSETS / "iframe-worker-shim.js", folder / WORKER_SHIM)
     shutil.copyfile(ASSETS / "iframe-worker-LICENSE.txt", folder / "assets" / "iframe-worker-LICENSE.txt")
     return guides
@@ -161,6 +180,7 @@ def run_mkdocs(config_file: Path, sources: Path, output: Path, nav: list[dict[st
         # Raw links in generated pages end in .html, and pages must open from disk.
         config["use_directory_urls"] = False
         config["extra_css"] = [*config["extra_css"], STYLESHEET]
+        config["extra_javascript"] = [*config["extra_javascript"], SCRIPT]
         # Material loads these before its own scripts; the shim acts only on file:// pages.
         config["extra"]["polyfills"] = [*config["extra"].get("polyfills", []), WORKER_SHIM]
         config["markdown_extensions"] = [*config["markdown_extensions"], PassThroughExtension()]
@@ -220,7 +240,7 @@ def build_site(
     check_output(output, [results, *spec_paths, config_file.parent / "docs", Path.cwd()])
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    data = load(results, spec_paths, run_id)
+    data = load(results, spec_paths, run_id, display_names(config_file))
     timings["load"] = time.perf_counter() - started
     pages = generate_pages(data)
     timings["generate"] = time.perf_counter() - started - timings["load"]

@@ -91,8 +91,7 @@ def file_views(
 
     `unchanged` holds starter files the agent left alone: shown only when a finding points into one.
     """
-    pointed = {f.get("path") for f in findings}
-    extra = {p: t for p, t in (unchanged or {}).items() if p in pointed and p not in files}
+    extra = _pointed_starter(files, findings, unchanged)
     shown = set(files) | set(extra)
     parts = []
     for index, (path, source) in enumerate(sorted({**files, **extra}.items())):
@@ -104,6 +103,26 @@ def file_views(
     if rest:
         parts.append('<p class="as-path">Findings in files not shown</p>' + findings_list(rest))
     return "".join(parts)
+
+
+def _pointed_starter(
+    files: Mapping[str, str], findings: Sequence[Finding], unchanged: Mapping[str, str] | None
+) -> dict[str, str]:
+    pointed = {f.get("path") for f in findings}
+    return {p: t for p, t in (unchanged or {}).items() if p in pointed and p not in files}
+
+
+def line_id(
+    anchor: str,
+    files: Mapping[str, str],
+    findings: Sequence[Finding],
+    unchanged: Mapping[str, str] | None,
+    path: str,
+    line: int,
+) -> str:
+    """The id `file_views` gives a line of a file it shows with these arguments, or "" when it does not show it."""
+    paths = sorted(set(files) | set(_pointed_starter(files, findings, unchanged)))
+    return f"{anchor}-f{paths.index(path)}-{line}" if path in paths else ""
 
 
 def findings_list(findings: Sequence[Finding]) -> str:

@@ -3,41 +3,113 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from agentspec.publish import blocks, charts
+from agentspec.publish import blocks, charts, grid_page
 from agentspec.publish.escape import heading, inline, raw_block, text
 from agentspec.publish.figures import backend_facts, backend_label, common_trials, entry_pass_at_k
-from agentspec.publish.results import Entry, SiteData, task_page
+from agentspec.publish.results import Entry, SiteData
 from agentspec.store import report
-from agentspec.store.sqlite import Run
+from agentspec.store.sqlite import AttemptRecord, Run
 
 PAGE = "index.md"
 RUNS_IN_FULL = 5
 _BACKEND_FACTS = ("server", "server_version", "model_digest", "context_length", "quantization")
 
 
-def leaderboard_table(data: SiteData, page: str) -> str:
-    """The article's table: agent and model, score, average time, backend; pass@k and interval with trials."""
+RUNS_PAGE = "runs.md"
+HARDEST = 10
+_QUANTISATION_KEYS = ("quantization", "quantization_level", "quantisation")
+
+
+def backend_cell(records: Sequence[AttemptRecord], provider: str) -> str:
+    """The server (and version) the attempts ran against, with the quantisation when the backend told it."""
+    server = backend_label(provider, records)
+    quant = next(
+        (str(facts[k]) for r in records for facts in [backend_facts(r)] for k in _QUANTISATION_KEYS if facts.get(k)),
+        "",
+    )
+    return text(server) + (f" <small>{text(quant)}</small>" if quant else "")
+
+
+def main_failure(records: Sequence[AttemptRecord]) -> str:
+    """The most common way the failed attempts ended, e.g. 'tests_failed (3 of 4)'; '' when all passed."""
+    kinds = Counter(r.failure_kind or r.outcome for r in records if r.outcome != "passed")
+    if not kinds:
+        return ""
+    kind, count = kinds.most_common(1)[0]
+    failed = sum(kinds.values())
+    return f"{text(kind)} <small>({count} of {failed})</small>"
+
+
+def _leaderboard_rows(data: SiteData, entries: Sequence[Entry], page: str) -> list[list[str]]:
     by_entry = data.by_entry()
-    k = common_trials(data.records)
-    head = ["#", "Agent + model", "Score", "pass@1"]
-    head += [f"pass@{k}", "95% interval"] if k > 1 else []
-    head += ["Avg time", "Avg turns", "Tokens", "Errors", "Backend"]
     rows = []
-    for rank, entry in enumerate(data.entries, start=1):
+    for rank, entry in enumerate(entries, start=1):
         row, records = entry.row, by_entry[(entry.agent, entry.model)]
         low, high = row.interval
-        cells = [str(rank), blocks.link(blocks.href(page, entry.page), entry.label), text(row.score)]
-        cells.append(blocks.percent(row.pass_at_1))
-        if k > 1:
-            cells += [blocks.percent(entry_pass_at_k(records, k)), f"{blocks.percent(low)}–{blocks.percent(high)}"]
-        cells += [blocks.seconds(row.avg_time_s), f"{row.avg_turns:.1f}", f"{row.tokens:,}", str(row.errors)]
-        cells.append(text(backend_label(row.backend, records)))
+        agent_time = sum(r.agent_duration_s for r in records) / len(records)
+        score = (
+            f'<b>{text(row.score)}</b> <small title="95% interval">{blocks.percent(low)}–{blocks.percent(high)}</small>'
+        )
+        harness = blocks.link(blocks.href(page, entry.page), entry.agent_name)
+        model = "–" if entry.model == "-" else f'<span title="{text(entry.model)}">{text(entry.model_name)}</span>'
+        rows.append(
+            [
+                str(rank),
+                harness,
+                model,
+                backend_cell(records, row.backend),
+                score,
+                blocks.seconds(agent_time),
+                f"{row.avg_turns:.1f}",
+                f"{row.tokens:,}",
+                main_failure(records),
+            ]
+        )
+    return rows
+
+
+LEADERBOARD_HEAD = ["#", "Harness", "Model", "Backend", "Score", "Agent time", "Turns", "Tokens", "Main failure"]
+
+
+def leaderboard_table(data: SiteData, page: str) -> str:
+    """The article's table: harness, model, backend, score with its interval, agent time, turns, tokens, failure.
+
+    The baselines (reference, none) are set apart below; pass@k, errors and total time are behind a click.
+    """
+    contenders = [e for e in data.entries if not e.baseline]
+    baselines = [e for e in data.entries if e.baseline]
+    parts = []
+    if contenders:
+        table = blocks.table(LEADERBOARD_HEAD, _leaderboard_rows(data, contenders, page))
+        parts.append(f'<div class="as-leaderboard as-sort">{table}</div>')
+    if baselines:
+        table = blocks.table(LEADERBOARD_HEAD, _leaderboard_rows(data, baselines, page))
+        parts.append('<p class="as-baselines-title"><b>Baselines</b> <small>reference writes the solution, none ')
+        parts.append("changes nothing: the task's ceiling and floor</small></p>")
+        parts.append(f'<div class="as-leaderboard as-baselines">{table}</div>')
+    parts.append(blocks.details("More figures: pass@k, errors, total time", _more_figures(data, page)))
+    return "".join(parts)
+
+
+def _more_figures(data: SiteData, page: str) -> str:
+    by_entry = data.by_entry()
+    k = common_trials(data.records)
+    head = ["Agent + model", "pass@1"] + ([f"pass@{k}"] if k > 1 else [])
+    head += ["Trials per task", "Avg time (with grading)", "Errors"]
+    rows = []
+    for entry in data.entries:
+        records = by_entry[(entry.agent, entry.model)]
+        cells = [blocks.link(blocks.href(page, entry.page), entry.label), blocks.percent(entry.row.pass_at_1)]
+        cells += [blocks.percent(entry_pass_at_k(records, k))] if k > 1 else []
+        trials = sorted(set(Counter(r.task for r in records).values()))
+        cells.append(f"{trials[0]}–{trials[-1]}" if len(trials) > 1 else str(trials[0]))
+        cells += [blocks.seconds(entry.row.avg_time_s), str(entry.row.errors)]
         rows.append(cells)
-    return blocks.table(head, rows, wrapper="as-leaderboard")
+    return blocks.table(head, rows)
 
 
 def review_section(data: SiteData) -> str:
@@ -52,32 +124,6 @@ def review_section(data: SiteData) -> str:
         return ""
     table = blocks.table(["Agent + model", "Review"], rows, wrapper="as-review")
     return "## What the code looks like\n" + raw_block(table)
-
-
-def grid_table(data: SiteData, page: str) -> str:
-    """Tasks down, agents and models across; each cell 'passed/attempts', coloured by outcome."""
-    tasks, columns, cells = report.grid(data.records)
-    by_label = {e.label: e for e in data.entries}
-    head = ["Task", *(blocks.link(blocks.href(page, by_label[c].page), c) for c in columns)]
-    rows = []
-    for task in tasks:
-        spec = data.specs.get(task)
-        title = f' title="{text(spec.title)}"' if spec else ""
-        row = [f'<a href="{text(blocks.href(page, task_page(task)))}"{title}>{text(task)}</a>']
-        for column in columns:
-            row.append(_grid_cell(cells.get((task, column), "")))
-        rows.append(row)
-    return blocks.table(head, rows, wrapper="as-grid-table")
-
-
-def _grid_cell(cell: str) -> str:
-    if not cell:
-        return ""
-    errored = cell.endswith("!")
-    passed, total = (int(n) for n in cell.rstrip("!").split("/"))
-    kind = "as-all" if passed == total else "as-some" if passed else "as-errored" if errored else "as-none"
-    note = " (some attempts errored)" if errored else ""
-    return f'<span class="as-cell {kind}" title="{passed} of {total} passed{note}">{text(cell)}</span>'
 
 
 def score_chart(entries: Sequence[Entry]) -> str:
@@ -169,27 +215,34 @@ def _run_block(data: SiteData, run: Run, attempts: int, backends: dict[str, dict
 
 
 def home_page(data: SiteData) -> str:
-    """The home page's Markdown."""
+    """The home page's Markdown: the summary and leaderboard first, the details on their own pages."""
     runs = sorted(data.runs, key=lambda run: run.started_at)
     latest = blocks.when(runs[-1].started_at) if runs else "-"
     summary = (
         f"{len(data.records)} attempts of {len(data.by_task())} tasks by {len(data.entries)} agents and models, "
         f"in {len(runs)} runs; latest run started {latest}."
     )
+    rates = grid_page.task_pass_rates(data)
+    hardest = sorted(rates, key=lambda t: (rates[t], t))[:HARDEST]
+    more = f"All {len(rates)} tasks against every agent and model: [the tasks page](tasks/index.md)."
     return "".join(
         [
-            "# Results\n\n",
+            "---\nhide:\n  - toc\n---\n\n# Results\n\n",
             inline(summary),
             "\n\n## Leaderboard\n",
             raw_block(leaderboard_table(data, PAGE)),
             "## Score per model\n",
             raw_block(score_chart(data.entries)),
-            "## Tasks and models\n",
-            raw_block(grid_table(data, PAGE)),
-            "## Time per task\n",
-            raw_block(time_chart(data)),
+            "## Hardest tasks\n",
+            raw_block(grid_page.grid_table(data, PAGE, hardest)),
+            more + "\n\n",
             review_section(data),
             "## Runs\n",
-            runs_section(data),
+            f"Every run, with its command, spec versions and backends: [the runs page]({RUNS_PAGE}).\n\n",
         ]
     )
+
+
+def runs_markdown(data: SiteData) -> str:
+    """The runs page."""
+    return "# Runs\n\n" + runs_section(data)

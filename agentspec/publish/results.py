@@ -6,12 +6,13 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from agentspec.errors import UsageError
+from agentspec.publish.names import short_agent, short_model
 from agentspec.spec.model import Spec
 from agentspec.spec.suite import load_suite
 from agentspec.store import report
@@ -21,6 +22,7 @@ from agentspec.store.sqlite import AttemptRecord, Run, Store
 FILE_LIMIT = 400_000
 OUTPUT_LIMIT = 60_000
 TRANSCRIPT_LIMIT = 2_000_000
+BASELINES = frozenset({"reference", "none"})
 NO_RESULTS_HINT = (
     "make some with `agentspec run specs/` (the reference solutions), or e.g. "
     "`agentspec run specs/ --agent claude-code --model ollama/qwen3.5:27b`"
@@ -57,16 +59,40 @@ class Entry:
     agent: str
     model: str
     row: report.Row
+    names: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def full_label(self) -> str:
+        """The whole agent (a `command:` template in full) and model."""
+        return entry_label(self.agent, self.model)
+
+    @property
+    def agent_name(self) -> str:
+        """The agent's short display name."""
+        return short_agent(self.agent, self.names)
+
+    @property
+    def model_name(self) -> str:
+        """The model's short display name ('-' for none)."""
+        return self.model if self.model == "-" else short_model(self.model, self.names)
 
     @property
     def label(self) -> str:
-        """The name shown on pages."""
-        return entry_label(self.agent, self.model)
+        """The short name shown in tables, tabs, nav and charts."""
+        return self.agent_name if self.model == "-" else f"{self.agent_name} {self.model_name}"
+
+    @property
+    def baseline(self) -> bool:
+        """The reference and none agents: the task's ceiling and floor, not contenders."""
+        return self.agent in BASELINES
 
     @property
     def slug(self) -> str:
         """The page's file name, without extension."""
-        return slug(self.label)
+        if self.label == self.full_label:
+            return slug(self.full_label)
+        # A short name in the file name too; the full one's hash keeps two configured alike names apart.
+        return slug(self.label) + "-" + hashlib.sha256(self.full_label.encode()).hexdigest()[:6]
 
     @property
     def page(self) -> str:
@@ -111,9 +137,10 @@ class SiteData:
     specs: dict[str, Spec]
     artifacts_root: Path
     entries: list[Entry] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.entries = [Entry(row.agent, row.model, row) for row in report.leaderboard(self.records)]
+        self.entries = [Entry(row.agent, row.model, row, self.names) for row in report.leaderboard(self.records)]
 
     @property
     def tasks(self) -> list[str]:
@@ -173,8 +200,13 @@ def representative(records: Sequence[AttemptRecord]) -> AttemptRecord:
     return min(records, key=lambda r: (r.outcome != "passed", r.trial, -r.finished_at))
 
 
-def load(results: Path, spec_paths: Iterable[Path], run_id: str | None = None) -> SiteData:
-    """Load a results folder (and the specs, where found); a folder without attempts is a usage error."""
+def load(
+    results: Path, spec_paths: Iterable[Path], run_id: str | None = None, names: Mapping[str, str] | None = None
+) -> SiteData:
+    """Load a results folder (and the specs, where found); a folder without attempts is a usage error.
+
+    `names` maps agents and models to the short names shown for them (see `agentspec.publish.names`).
+    """
     if not (results / "results.sqlite").is_file():
         raise UsageError(f"no results in {results}/ to publish: {NO_RESULTS_HINT}, or pass --results DIR")
     with Store(results) as store:
@@ -189,4 +221,4 @@ def load(results: Path, spec_paths: Iterable[Path], run_id: str | None = None) -
     existing = [p for p in spec_paths if p.exists()]
     suite = load_suite(existing) if existing else None
     specs = {spec.id: spec for _, spec in suite.specs} if suite else {}
-    return SiteData(records, runs, specs, results / "artifacts")
+    return SiteData(records, runs, specs, results / "artifacts", names=dict(names or {}))

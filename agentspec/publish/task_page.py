@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from agentspec.publish import blocks, charts
-from agentspec.publish.code import diff_view, file_views, grading_table
+from agentspec.publish import approaches, blocks, charts, compare
+from agentspec.publish.code import diff_view, file_views, grading_table, line_id
 from agentspec.publish.escape import heading, raw_block, text
-from agentspec.publish.results import Entry, SiteData, attempt_anchor, representative, task_page
+from agentspec.publish.results import Artifacts, Entry, SiteData, attempt_anchor, representative, task_page
 from agentspec.runner import canary
 from agentspec.spec.model import Spec
 from agentspec.store import findings, report
@@ -31,10 +32,53 @@ def trial_strip(records: Sequence[AttemptRecord], page: str, entry: Entry) -> st
     return f'<p class="as-strip">Trials: {" ".join(marks)}</p>'
 
 
-def entry_tab(data: SiteData, entry: Entry, records: Sequence[AttemptRecord], page: str, index: int) -> str:
-    """One model's tab: its shown attempt's code with findings, diff, tests and test output."""
-    shown = representative(records)
-    artifacts = data.artifacts(shown, transcript=False)
+# Trials shown in full beside the representative one: every trial with findings, up to this many.
+EXTRA_TRIALS = 4
+
+
+def shown_trials(records: Sequence[AttemptRecord]) -> list[AttemptRecord]:
+    """The representative trial, then every other trial with a warning or error finding: none hides behind it."""
+    first = representative(records)
+    others = [r for r in sorted(records, key=lambda r: r.trial) if r is not first and findings.problems(r)]
+    return [first, *others[:EXTRA_TRIALS]]
+
+
+@dataclass
+class Shown:
+    """Where one trial's code is shown on the task page, so that the comparison table can link to its lines."""
+
+    anchor: str
+    files: dict[str, str]
+    starter: dict[str, str]
+
+
+def _starter(spec: Spec | None, record: AttemptRecord) -> dict[str, str]:
+    return {f.path: f.text for f in spec.files} if spec and spec.content_hash() == record.spec_hash else {}
+
+
+def _trial_code(record: AttemptRecord, artifacts: Artifacts, shown: Shown) -> str:
+    parts = []
+    if artifacts.files or record.findings:
+        parts.append(file_views(artifacts.files, record.findings, anchor=shown.anchor, unchanged=shown.starter))
+    else:
+        parts.append(blocks.paragraph("The agent changed no files."))
+    diff = blocks.details("Diff against the starter", diff_view(artifacts.diff), kind="note as-diff-block")
+    return "".join(parts) + diff
+
+
+def entry_tab(
+    data: SiteData,
+    entry: Entry,
+    records: Sequence[AttemptRecord],
+    page: str,
+    index: int,
+    read: Callable[[AttemptRecord], Artifacts],
+    places: dict[str, Shown],
+) -> str:
+    """One model's tab: its shown attempts' code with findings, diffs, tests and test output."""
+    trials = shown_trials(records)
+    shown, spec = trials[0], data.specs.get(entry_task(records))
+    artifacts = read(shown)
     why = "the first that passed" if shown.outcome == "passed" else "none passed; the first trial"
     parts = [
         blocks.paragraph(
@@ -50,20 +94,30 @@ def entry_tab(data: SiteData, entry: Entry, records: Sequence[AttemptRecord], pa
     if shown.tampered:
         note = "Changed protected files (graded with the originals): " + ", ".join(shown.tampered)
         parts.append(blocks.admonition("warning", "Tampered", blocks.paragraph(text(note))))
-    if artifacts.files or shown.findings:
-        spec = data.specs.get(shown.task)
-        starter = {f.path: f.text for f in spec.files} if spec and spec.content_hash() == shown.spec_hash else {}
-        parts.append(file_views(artifacts.files, shown.findings, anchor=f"c{index}", unchanged=starter))
-    else:
-        parts.append(blocks.paragraph("The agent changed no files."))
-    parts.append(blocks.details("Diff against the starter", diff_view(artifacts.diff)))
+    places[shown.key] = Shown(f"c{index}", artifacts.files, _starter(spec, shown))
+    parts.append(_trial_code(shown, artifacts, places[shown.key]))
     tests = f"Tests: {shown.tests_passed} of {shown.tests_total} passed"
     tests_block = blocks.details(text(tests), grading_table(shown.tests, shown.fail_to_pass))
     output = artifacts.test_output or ""
     label = "Test output" + (f" ({CANARY_NOTE})" if canary.MODULE_PREFIX in output else "")
     output_block = blocks.details(text(label), blocks.pre(output or "(none)"))
     parts.append(blocks.unsearched(tests_block + output_block))
-    return "".join(parts)
+    for other in trials[1:]:
+        found = read(other)
+        places[other.key] = Shown(f"c{index}t{other.trial}", found.files, _starter(spec, other))
+        said = ", ".join(findings.rule_words(rule) for rule in findings.problems(other))
+        parts.append(
+            f'<h4 class="as-trial">Trial {other.trial}: {blocks.outcome(other.outcome, other.failure_kind)}, '
+            f"{text(said)}</h4>"
+        )
+        parts.append(_trial_code(other, found, places[other.key]))
+    label = text(entry.label)
+    return f'<div class="as-entry" data-entry="{index}" data-label="{label}">{"".join(parts)}</div>'
+
+
+def entry_task(records: Sequence[AttemptRecord]) -> str:
+    """The task these attempts are of."""
+    return records[0].task
 
 
 def results_table(data: SiteData, by_entry: dict[tuple[str, str], list[AttemptRecord]], page: str) -> str:
@@ -132,6 +186,88 @@ def reference_section(spec: Spec | None) -> str:
     return raw_block(file_views({f.path: f.text for f in spec.solution}, [], anchor="ref"))
 
 
+def comparison_table(
+    data: SiteData,
+    by_entry: dict[tuple[str, str], list[AttemptRecord]],
+    page: str,
+    read: Callable[[AttemptRecord], Artifacts],
+    places: dict[str, Shown],
+) -> str:
+    """One row per agent and model (trials folded): passed, then what the review measured; pick rows to compare."""
+    spec = next((data.specs.get(rs[0].task) for rs in by_entry.values()), None)
+    bad = compare.starter_problems(spec)
+    entries = [e for e in data.entries if (e.agent, e.model) in by_entry]
+    entries = [e for e in entries if not e.baseline] + [e for e in entries if e.baseline]
+    facts = {
+        e.label: [
+            compare.TrialFacts(r, spec, read(r).files, read(r).diff, bad)
+            for r in sorted(by_entry[(e.agent, e.model)], key=lambda r: r.trial)
+        ]
+        for e in entries
+    }
+    columns, cells = compare.comparison_rows(facts)
+
+    def link(record: AttemptRecord, path: str, line: int) -> str:
+        place = places.get(record.key)
+        if place is not None:
+            found = line_id(place.anchor, place.files, record.findings, place.starter, path, line)
+            if found:
+                return "#" + found
+        entry = data.entry(record.agent, record.model)
+        return f"{blocks.href(page, entry.page)}#{attempt_anchor(record)}"
+
+    head = ["Compare", "Agent + model", "Passed", *columns]
+    rows = []
+    for index, e in enumerate(data.entries):
+        if e not in entries:
+            continue
+        records = by_entry[(e.agent, e.model)]
+        pick = f'<input type="checkbox" class="as-pick" value="{index}" aria-label="compare {text(e.label)}">'
+        name = blocks.link(blocks.href(page, e.page), e.label) + (" <small>baseline</small>" if e.baseline else "")
+        row = [pick, name, compare.passed_html(records)]
+        row += [compare.cell_html(cell, link, len(records)) for cell in cells[e.label]]
+        rows.append((entries.index(e), row))
+    header = "".join(f"<th>{cell}</th>" for cell in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for _, row in sorted(rows))
+    table = f'<table data-sbs="as-sbs"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
+    view = (
+        '<div class="as-sbs-view" id="as-sbs" hidden><p class="as-sbs-bar"><label><input type="checkbox" '
+        'class="as-sbs-diffs"> open the diffs against the starter</label></p><div class="as-sbs-grid"></div></div>'
+    )
+    hint = '<p class="as-sbs-hint"><small>Tick two or more rows to see their code side by side.</small></p>'
+    return f'<div class="as-compare as-sort">{table}</div>{hint}{view}'
+
+
+def approaches_section(
+    data: SiteData,
+    by_entry: dict[tuple[str, str], list[AttemptRecord]],
+    read: Callable[[AttemptRecord], Artifacts],
+    spec: Spec | None,
+) -> str:
+    """Each entry's shown solution grouped by structure, with one representative of each approach."""
+    starter = {f.path: f.text for f in spec.files} if spec else {}
+    finals: dict[str, tuple[AttemptRecord, dict[str, str]]] = {}
+    for e in data.entries:
+        if (e.agent, e.model) in by_entry and not e.baseline:
+            shown = representative(by_entry[(e.agent, e.model)])
+            changed = read(shown).files
+            finals[e.label] = (shown, {**{p: t for p, t in starter.items() if p not in shown.changed_files}, **changed})
+    found = approaches.group([(label, files) for label, (_, files) in finals.items()])
+    if not found:
+        return ""
+    untouched = approaches.shape(starter)
+    parts = [blocks.paragraph(text(approaches.summary(found) + "."))]
+    items = []
+    for approach in found:
+        first, files = finals[approach.members[0]]
+        note = " (the starter, unchanged in structure)" if approach.fingerprint == untouched else ""
+        title = f"Approach {approach.letter}{note}: {', '.join(approach.members)}"
+        own = {p: t for p, t in files.items() if p in first.changed_files}
+        body = file_views(own, [], anchor=f"ap{approach.letter}")
+        items.append(blocks.details(text(title), blocks.paragraph(text(f"Shown: {approach.members[0]}.")) + body))
+    return "## Approaches\n" + raw_block("".join(parts) + "".join(items))
+
+
 def task_markdown(data: SiteData, task: str, records: Sequence[AttemptRecord]) -> str:
     """The task page's Markdown."""
     page = task_page(task)
@@ -140,7 +276,9 @@ def task_markdown(data: SiteData, task: str, records: Sequence[AttemptRecord]) -
     by_entry: dict[tuple[str, str], list[AttemptRecord]] = defaultdict(list)
     for r in records:
         by_entry[(r.agent, r.model)].append(r)
-    parts = [f"# {heading(title)}\n", raw_block(spec_facts(spec, records)), "## Instructions\n"]
+    # The table of contents would take the width the comparison table needs.
+    parts = ["---\nhide:\n  - toc\n---\n\n", f"# {heading(title)}\n", raw_block(spec_facts(spec, records))]
+    parts.append("## Instructions\n")
     instructions = spec.instructions if spec else "The spec file for this task was not found."
     parts.append(raw_block(f'<div class="as-instructions admonition quote">{text(instructions)}</div>'))
     if records:
@@ -155,13 +293,23 @@ def task_markdown(data: SiteData, task: str, records: Sequence[AttemptRecord]) -
             for e in data.entries
             if (e.agent, e.model) in by_entry
         ]
-        parts += ["## Results\n", raw_block(results_table(data, by_entry, page))]
-        parts.append(raw_block(charts.time_chart([("", series)], f"Time per attempt on {task}")))
+        cache: dict[str, Artifacts] = {}
+
+        def read(record: AttemptRecord) -> Artifacts:
+            if record.key not in cache:
+                cache[record.key] = data.artifacts(record, transcript=False)
+            return cache[record.key]
+
+        places: dict[str, Shown] = {}
         tabs = [
-            (e.label, entry_tab(data, e, by_entry[(e.agent, e.model)], page, index))
+            (e.label, entry_tab(data, e, by_entry[(e.agent, e.model)], page, index, read, places))
             for index, e in enumerate(data.entries)
             if (e.agent, e.model) in by_entry
         ]
+        parts += ["## Comparison\n", raw_block(comparison_table(data, by_entry, page, read, places))]
+        parts.append(approaches_section(data, by_entry, read, spec))
+        parts += ["## Time and turns\n", raw_block(results_table(data, by_entry, page))]
+        parts.append(raw_block(charts.time_chart([("", series)], f"Time per attempt on {task}")))
         parts += ["## Code by agent and model\n", raw_block(blocks.tabs(tabs, "code"))]
     parts += ["## Reference solution\n", reference_section(spec)]
     if records:

@@ -73,7 +73,7 @@ def is_list_binding(binding: Binding) -> bool:
         return isinstance(binding.operator, cst.AddAssign)
     if binding.kind not in ("assign", "annassign") or value is None:
         return False
-    return _is_list_expression(value)
+    return is_list_expression(value)
 
 
 def is_literal_list(binding: Binding) -> bool:
@@ -98,7 +98,8 @@ def _is_constant(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.SimpleString | cst.Integer | cst.Float | cst.Imaginary | cst.ConcatenatedString)
 
 
-def _is_list_expression(value: cst.BaseExpression) -> bool:
+def is_list_expression(value: cst.BaseExpression) -> bool:
+    """Tell whether an expression certainly makes a list: a display, a comprehension, ``list()``, ``split()``."""
     if isinstance(value, cst.List | cst.ListComp):
         return True
     if isinstance(value, cst.Call):

@@ -21,11 +21,13 @@ from agentspec.serve.models import resolve_model, respond
 from agentspec.serve.ollama import OllamaProtocol
 from agentspec.serve.openai import OpenAIProtocol
 from agentspec.serve.protocol import Protocol, ProtocolError
+from agentspec.serve.responses import ResponsesProtocol
 from agentspec.serve.state import RequestRecord, ServerState
 
 logger = logging.getLogger("agentspec.serve")
 OLLAMA, OPENAI, ANTHROPIC = OllamaProtocol(), OpenAIProtocol(), AnthropicProtocol()
 CHAT_ROUTES: dict[str, Protocol] = {"/api/chat": OLLAMA, "/v1/chat/completions": OPENAI, "/v1/messages": ANTHROPIC}
+CHAT_ROUTES["/v1/responses"] = ResponsesProtocol()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -268,7 +270,7 @@ class Handler(BaseHTTPRequestHandler):
 def _request_id(protocol: Protocol | None) -> dict[str, str]:
     if protocol is ANTHROPIC:
         return {"request-id": f"req_01{uuid.uuid4().hex[:22]}"}
-    if protocol is OPENAI:
+    if isinstance(protocol, OpenAIProtocol):
         return {"x-request-id": uuid.uuid4().hex}
     return {}
 

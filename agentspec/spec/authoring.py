@@ -8,9 +8,7 @@ written with tomli-w, as readable multi-line strings except where those would no
 from __future__ import annotations
 
 import functools
-import os
 import re
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,28 +18,13 @@ from typing import Any
 import tomli_w
 
 from agentspec.errors import UsageError
-from agentspec.spec.model import Spec, check_relative_path
+from agentspec.spec.folder import SkippedFile, read_folder
+from agentspec.spec.model import Spec
 from agentspec.spec.templates import KINDS, OTHER_KIND, SCHEMA_LINE, SKELETON
 
 """First line of a written spec: Taplo (Even Better TOML) fetches the schema for completion and checks."""
 
 DEFAULT_INSTRUCTIONS = "The tests in this workspace fail. Change the code so that they pass; do not edit the tests."
-
-# Tool caches and version control: skipped without a word, nobody expects them in a task.
-_NOISE_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
-_NOISE_SUFFIXES = (".pyc", ".pyo")
-_NOISE_FILES = frozenset({".DS_Store"})
-
-
-@dataclass(frozen=True)
-class SkippedFile:
-    """A file or folder `import_folder` left out, and why."""
-
-    path: Path
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -50,6 +33,8 @@ class ImportedSpec:
 
     text: str
     skipped: tuple[SkippedFile, ...]
+    # The file the instructions were read from, when they came from one (worth saying: it was picked up).
+    instructions_file: Path | None = None
 
 
 def check_spec_id(spec_id: str) -> str:
@@ -152,46 +137,63 @@ def import_folder(
     spec_id: str,
     *,
     solution: Path | None = None,
+    tests: Path | None = None,
     title: str | None = None,
     kind: str | None = None,
     instructions: str | None = None,
+    instructions_file: Path | None = None,
 ) -> ImportedSpec:
     """Turn a folder of code and tests into one self-contained spec, every file inline.
 
-    Test files (see `is_test_path`) become `[[tests]]`, the other files `[[files]]`. Files of `solution`
-    that differ from the starter, or are new, become `[[solution]]`. Caches, `.git`, `*.pyc`, hidden
-    files and folders, symlinks, virtual environments and files that are not UTF-8 text are left out;
-    all but the caches are listed in `skipped`.
+    Test files (see `is_test_path`) become `[[tests]]`, the other files `[[files]]`; every file of
+    `tests` is a test file, placed under a folder of that folder's name (`tests/`). Files of `solution`
+    that differ from the starter, or are new, become `[[solution]]`. The instructions come from
+    `instructions`, else `instructions_file`, else an `instructions.md` or `README.md` in `folder`
+    (left out of the starter; beside it for a folder called `starter`), else a generic prompt.
+    Caches, `.git`, `*.pyc`, hidden files and folders, symlinks, virtual environments and files that
+    are not UTF-8 text are left out; all but the caches are listed in `skipped`.
 
     Args:
-        folder: The task as the agent should find it: code and tests.
+        folder: The task as the agent should find it: code, and tests unless `tests` is given.
         spec_id: The spec's id.
         solution: A folder whose files lay over the starter to solve the task.
+        tests: A folder of tests kept apart from the code (a starter/tests/solution layout).
         title: Defaults to the id as words.
         kind: Defaults to 'bug-fix'.
-        instructions: The agent's prompt; defaults to "make the failing tests pass".
+        instructions: The agent's prompt.
+        instructions_file: A file holding the agent's prompt (Markdown, say).
 
     Raises:
-        UsageError: Bad id, a folder that is missing, or no test file found.
+        UsageError: Bad id, a folder that is missing, a starter/tests/solution layout without `tests`,
+            or no test file found.
     """
     check_spec_id(spec_id)
-    # A solution folder kept inside the task folder is not part of the starter.
-    starter, skipped = _read_folder(folder, leave_out=solution)
-    tests = {path: text for path, text in starter.items() if is_test_path(path)}
-    if not tests:
+    if tests is None:
+        _refuse_split_layout(folder, solution)
+    prompt, prompt_file = _instructions(folder, instructions, instructions_file)
+    # A solution or tests folder kept inside the task folder is not part of the starter.
+    kept_apart = [p for p in (solution, tests, prompt_file) if p is not None]
+    starter, skipped = read_folder(folder, leave_out=kept_apart)
+    test_files = {path: text for path, text in starter.items() if is_test_path(path)}
+    if tests is not None:
+        found, tests_skipped = read_folder(tests)
+        skipped.extend(tests_skipped)
+        test_files.update({f"{tests.resolve().name}/{path}": text for path, text in found.items()})
+    if not test_files:
+        where = f"{tests}" if tests is not None else f"{folder}"
         raise UsageError(
-            f"{folder}: no test files found (looked for test_*.py, *_test.py, conftest.py and tests/); "
-            "a spec needs tests"
+            f"{where}: no test files found (looked for test_*.py, *_test.py, conftest.py and tests/); "
+            "a spec needs tests (pass --tests DIR if they are in a folder of their own)"
         )
-    files = {path: text for path, text in starter.items() if path not in tests}
+    files = {path: text for path, text in starter.items() if path not in test_files}
     changed: dict[str, str] = {}
     if solution is not None:
-        overlay, solution_skipped = _read_folder(solution)
+        overlay, solution_skipped = read_folder(solution, leave_out=[p for p in (tests,) if p is not None])
         skipped.extend(solution_skipped)
         for path, text in overlay.items():
-            if is_test_path(path):
-                if tests.get(path) != text:
-                    reason = f"a test file in the solution folder; tests come from {folder}"
+            if is_test_path(path) or path in test_files:
+                if test_files.get(path) != text:
+                    reason = f"a test file in the solution folder; tests come from {tests or folder}"
                     skipped.append(SkippedFile(solution / path, reason))
             elif files.get(path) != text:
                 changed[path] = text
@@ -199,28 +201,88 @@ def import_folder(
         "id": spec_id,
         "title": title or title_from_id(spec_id),
         "kind": kind or "bug-fix",
-        "instructions": instructions or DEFAULT_INSTRUCTIONS,
+        "instructions": prompt or DEFAULT_INSTRUCTIONS,
     }
     sections = {
         "files": [{"path": p, "content": t} for p, t in files.items()],
-        "tests": [{"path": p, "content": t} for p, t in tests.items()],
+        "tests": [{"path": p, "content": t} for p, t in test_files.items()],
         "solution": [{"path": p, "content": t} for p, t in changed.items()],
     }
-    defaulted = [
-        name for name, value in (("title", title), ("kind", kind), ("instructions", instructions)) if not value
-    ]
-    header = [SCHEMA_LINE, f"# Imported by `agentspec import` from {folder.resolve().name}/."]
+    defaulted = [name for name, value in (("title", title), ("kind", kind), ("instructions", prompt)) if not value]
+    header = [f"# Imported by `agentspec import` from {folder.resolve().name}/."]
+    if prompt_file is not None:
+        header.append(f"# Instructions from {prompt_file.name}.")
     if defaulted:
         header.append(f"# Placeholders to review: {', '.join(defaulted)}.")
     header += [f"# Not imported: {entry}" for entry in skipped]
-    chunks = ["".join(_comment(line) + "\n" for line in header) + "\n" + _dump(document)]
+    return ImportedSpec(render_spec(document, sections, header), tuple(skipped), prompt_file)
+
+
+def render_spec(document: Mapping[str, Any], sections: Mapping[str, list[dict[str, Any]]], header: list[str]) -> str:
+    """Spec text: the schema line and `header` as comments, the top-level keys, then each array of tables.
+
+    Raises:
+        RuntimeError: The text does not read back as `document` plus `sections` (a tomli-w surprise).
+    """
+    lines = [SCHEMA_LINE, *header]
+    chunks = ["".join(_comment(line) + "\n" for line in lines) + "\n" + _dump(document)]
     for section, entries in sections.items():
         chunks += [f"[[{section}]]\n" + _dump(entry) for entry in entries]
     text = "\n".join(chunks)
     # Each value was checked alone; this guards the whole document against a surprise from tomli-w.
     if tomllib.loads(text) != {**document, **{k: v for k, v in sections.items() if v}}:
         raise RuntimeError("the imported spec does not read back as written; please report this bug")
-    return ImportedSpec(text, tuple(skipped))
+    return text
+
+
+# Subfolders of a task kept in parts: the code to start from, its tests, the solved code.
+_PART_DIRS = ("starter", "tests", "solution")
+_INSTRUCTION_FILES = ("instructions.md", "README.md")
+
+
+def _refuse_split_layout(folder: Path, solution: Path | None) -> None:
+    """Refuse a folder whose starter, tests and solution sit in subfolders: importing it whole breaks the task."""
+    subfolders = {p.name: p for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else {}
+    starter = subfolders.get("starter")
+    inner_solution = subfolders.get("solution")
+    if solution is not None and inner_solution is not None and inner_solution.resolve() == solution.resolve():
+        inner_solution = None
+    if starter is None and inner_solution is None:
+        return
+    code = starter or folder
+    parts = [f"agentspec import {code}"]
+    if "tests" in subfolders:
+        parts.append(f"--tests {subfolders['tests']}")
+    if solution is not None or inner_solution is not None:
+        parts.append(f"--solution {solution or inner_solution}")
+    found = ", ".join(f"{name}/" for name in _PART_DIRS if name in subfolders)
+    raise UsageError(
+        f"{folder}: holds {found} subfolders, so importing it whole would make a broken task "
+        f"(the tests could not import the starter's code); point at each part: {' '.join(parts)} --id ID"
+    )
+
+
+def _instructions(folder: Path, text: str | None, file: Path | None) -> tuple[str | None, Path | None]:
+    """The agent's prompt and the file it came from: given text, given file, or a file found in `folder`."""
+    if text is not None and file is not None:
+        raise UsageError("give the instructions either as text (--instructions) or as a file (--instructions-file)")
+    if text is not None:
+        return text, None
+    # A starter kept in parts has its task's README beside it, not in it.
+    places = [folder, folder.parent] if folder.name == "starter" else [folder]
+    candidates = [file] if file is not None else [place / name for place in places for name in _INSTRUCTION_FILES]
+    for candidate in candidates:
+        if candidate.is_file() and not candidate.is_symlink():
+            try:
+                found = candidate.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                raise UsageError(f"{candidate}: the instructions file is not UTF-8 text") from None
+            if not found.strip():
+                raise UsageError(f"{candidate}: the instructions file is empty")
+            return found, candidate
+        if file is not None:
+            raise UsageError(f"{candidate}: no such instructions file")
+    return None, None
 
 
 def _dump(table: Mapping[str, Any]) -> str:
@@ -240,72 +302,6 @@ def _comment(line: str) -> str:
 def _toml_value(value: str) -> str:
     """`value` as a one-line TOML string."""
     return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
-
-
-def _read_folder(folder: Path, leave_out: Path | None = None) -> tuple[dict[str, str], list[SkippedFile]]:
-    """Every importable file under `folder` as {posix path: text}, sorted, and what was left out."""
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder")
-    excluded = leave_out.resolve() if leave_out is not None else None
-    found: dict[str, str] = {}
-    skipped: list[SkippedFile] = []
-    for top, dirs, names in os.walk(folder):
-        here = Path(top)
-        kept = []
-        for name in sorted(dirs):
-            reason = "" if (here / name).resolve() == excluded else _skip_dir_reason(here / name)
-            if reason is None:
-                kept.append(name)
-            elif reason:
-                skipped.append(SkippedFile(here / name, reason))
-        dirs[:] = kept
-        for name in sorted(names):
-            path = here / name
-            relative = path.relative_to(folder).as_posix()
-            reason = _skip_file_reason(path, relative)
-            if reason is None:
-                try:
-                    found[relative] = path.read_bytes().decode("utf-8")
-                    continue
-                except UnicodeDecodeError:
-                    reason = "not UTF-8 text (binary files are not supported)"
-            if reason:
-                skipped.append(SkippedFile(path, reason))
-    return dict(sorted(found.items())), skipped
-
-
-def _skip_dir_reason(path: Path) -> str | None:
-    """Why a folder is left out ('' for silently), or None to descend into it."""
-    if path.name in _NOISE_DIRS:
-        return ""
-    if path.is_symlink():
-        return "symlinked folder (not followed)"
-    if path.name.startswith("."):
-        return "hidden folder"
-    if (path / "pyvenv.cfg").exists():
-        return "virtual environment"
-    return None
-
-
-def _skip_file_reason(path: Path, relative: str) -> str | None:
-    """Why a file is left out ('' for silently), or None to import it."""
-    if path.name in _NOISE_FILES or path.name.endswith(_NOISE_SUFFIXES):
-        return ""
-    if path.is_symlink():
-        return "symlink (not followed)"
-    if not stat.S_ISREG(path.lstat().st_mode):
-        return "not a regular file"
-    if path.name.startswith("."):
-        return "hidden file"
-    try:
-        relative.encode("utf-8")
-    except UnicodeEncodeError:
-        return "its name is not UTF-8"
-    try:
-        check_relative_path(relative)
-    except ValueError as exc:
-        return f"its name cannot be a spec path: {exc}"
-    return None
 
 
 def _literal(text: str) -> str:

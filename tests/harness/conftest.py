@@ -34,6 +34,7 @@ from tests.conftest import SPECS
 FAKES = Path(__file__).resolve().parent / "fake_cli"
 CLAUDE_INSTALL = "npm install -g @anthropic-ai/claude-code"
 AIDER_INSTALL = "python3 -m venv /opt/aider-venv && /opt/aider-venv/bin/pip install aider-chat"
+CODEX_INSTALL = "npm install -g @openai/codex@0.171.0"
 
 
 def require(make: type[Agent], install: str) -> Agent:
@@ -104,13 +105,16 @@ class Suite:
     requests: list[RequestRecord]
 
 
-def run_suite(server: ModelServer, root: Path, *args: str, timeout: float = 900) -> Suite:
-    """`agentspec run specs/ ARGS --base-url URL` in a subprocess, then what `agentspec report --format json` shows."""
+def run_suite(server: ModelServer, root: Path, *args: str, timeout: float = 900, base_path: str = "") -> Suite:
+    """`agentspec run specs/ ARGS --base-url URL` in a subprocess, then what `agentspec report --format json` shows.
+
+    `base_path` follows the server's URL (`/v1` for `openai/` models).
+    """
     results = root / "results"
     command = [sys.executable, "-m", "agentspec", "run", str(SPECS), "--results", str(results), *args]
     server.clear_requests()
     done = subprocess.run(
-        [*command, "--base-url", server.url], cwd=root, capture_output=True, text=True, timeout=timeout
+        [*command, "--base-url", server.url + base_path], cwd=root, capture_output=True, text=True, timeout=timeout
     )
     requests = server.requests
     assert done.returncode == 0, done.stderr[-4000:]

@@ -106,7 +106,7 @@ def test_a_parser_can_classify(harness_server: ModelServer, seed_specs: list[Spe
     [
         ("", "give the command"),
         ("--frobnicate ls", "unknown option"),
-        ("--parser=nowhere ls", "use json, claude-code, aider"),
+        ("--parser=nowhere ls", "use json, aider, claude-code"),
         ("--parser=no.such.module:f ls", "cannot load it"),
         ("no-such-program-anywhere --x", "not installed"),
         ("ls 'unclosed", "No closing quotation"),

@@ -119,7 +119,7 @@ def test_timeouts_per_model() -> None:
 
 
 def test_registry() -> None:
-    assert provider_names() == ["anthropic", "ollama", "openai"]
+    assert provider_names() == ["anthropic", "ollama", "openai", "responses"]
     with pytest.raises(UsageError, match="unknown provider"):
         provider_for(Endpoint("bedrock", "m", "http://h"))
 

@@ -192,10 +192,10 @@ def test_properties_say_who_made_the_cache_thread_safe_and_how_documented_it_is(
 
 def test_review_paths_walks_folders_skips_hidden_ones_and_reads_encodings(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "a.py").write_text("# Hmm, is this right?\nx = 1\n")
+    (tmp_path / "pkg" / "a.py").write_text("# Wait, is this right?\nx = 1\n")
     (tmp_path / ".venv").mkdir()
-    (tmp_path / ".venv" / "b.py").write_text("# Hmm, hidden\n")
-    (tmp_path / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\n# Hmm, caf\xe9\n")
+    (tmp_path / ".venv" / "b.py").write_text("# Wait, hidden\n")
+    (tmp_path / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\n# Wait, caf\xe9\n")
     (tmp_path / "bad.py").write_bytes(b"\xff\xfe\x00garbage")
     config = ReviewConfig(rules={"leaked-reasoning", "syntax-error"})
     found = [(Path(f.path).name, f.rule, f.line) for f in review_paths([tmp_path], config)]

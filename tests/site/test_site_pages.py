@@ -58,20 +58,33 @@ def test_no_hostile_text_survives_unescaped(pages: dict[str, str]) -> None:
     assert all(payload for payload in HOSTILE)
 
 
-def test_home_has_the_leaderboard_in_the_reports_order_and_the_grid(
+def test_home_has_the_leaderboard_in_the_reports_order_and_the_hardest_tasks(
     pages: dict[str, str], hostile_data: SiteData
 ) -> None:
     home = pages["index.md"]
     rows = report.leaderboard(hostile_data.records)
-    positions = [home.index(f">{row.agent} {row.model}</a>") for row in rows]
+    positions = [home.index(f">{row.model}</span>") for row in rows]
     assert positions == sorted(positions)
-    # Two trials each: pass@2 and the 95% interval are shown.
-    assert "<th>pass@2</th>" in home and "<th>95% interval</th>" in home
-    tasks, columns, cells = report.grid(hostile_data.records)
-    assert home.count('class="as-cell ') == len(cells)
-    for heading in ("## Leaderboard", "## Score per model", "## Tasks and models", "## Time per task", "## Runs"):
+    head = "".join(f"<th>{h}</th>" for h in ("#", "Harness", "Model", "Backend", "Score", "Agent time"))
+    assert head in home and "<th>Main failure</th>" in home
+    # Two trials each: pass@2 behind a click, the 95% interval in every row.
+    assert "<th>pass@2</th>" in home and home.count('title="95% interval"') == len(rows)
+    for heading in ("## Leaderboard", "## Score per model", "## Hardest tasks", "## Runs"):
         assert heading in home
-    assert "Spec versions" in home and "sha256:" in home
+    assert "## Time per task" in pages["tasks/index.md"]
+    assert "Spec versions" in pages["runs.md"] and "sha256:" in pages["runs.md"]
+
+
+def test_the_tasks_page_lists_failing_tasks_first_with_links_to_attempts(
+    pages: dict[str, str], hostile_data: SiteData
+) -> None:
+    grid = pages["tasks/index.md"]
+    tasks, columns, cells = report.grid(hostile_data.records)
+    assert grid.count('class="as-cell ') == len(cells)
+    rates = [float(m) for m in re.findall(r"</a></td><td>(\d+)%</td>", grid)]
+    assert rates == sorted(rates) and len(rates) == len(tasks)
+    assert re.search(r'class="as-cell [^"]*" href="\.\./models/[^"#]+\.html#attempt-', grid)
+    assert '<span class="as-badge">' in grid
 
 
 def test_home_says_what_the_review_saw_per_model(pages: dict[str, str], hostile_data: SiteData) -> None:

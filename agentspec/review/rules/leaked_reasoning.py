@@ -3,38 +3,52 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 
-from agentspec.review.prose import ProseRule, snippet
+from agentspec.review.prose import Hit, ProseRule, snippet
 from agentspec.review.rule import Example
 
 _TAG = re.compile(r"^</?(?:think|thinking|reasoning|reflection)>", re.IGNORECASE)
 _SENTENCE_START = r"(?:^|(?<=[.!?;]\s)|(?<=[.!?;]\s\s)|(?<=\.\.\.)|(?<=\.\.\.\s))"
-_INTERJECTION = re.compile(
-    _SENTENCE_START
+# Each of these alone is the model thinking aloud: people rarely write them in code.
+_STRONG = re.compile(
+    r"""(?:"""
+    + _SENTENCE_START
     + r"""(?:
-        (?:but\s+|no\s+|oh\s+)?wait
-            (?=\s*[,.!:;\u2014-]|\s+(?:a\s+(?:sec|second|minute|moment)\b|no\b|actually\b|but\b|so\b
-                |that\b|this\b|what\b|why\b|hmm|i\b|let\b|we\b|maybe\b|the\s+(?:tests?|problem|user|task|spec)\b))
-        | (?-i:\b[Hh]m{2,}\b) | (?-i:\b[Hh]m+[,.])
-        | actually[,:] | actually\s+(?:wait|no|hmm|let\s+me|i\b|we\b|that's|this\s+is)
-        | (?:okay|ok|alright)\s*[,.]?\s+so\b | (?:okay|alright)[,.]\s
-        | oops\b | hold\s+on\b
-        | the\s+user\s+(?:wants|asked|requested|said|mentioned|specified|expects)\b
+            (?:but\s+|no\s+|oh\s+|actually,?\s+|hmm+,?\s+)?wait
+                (?=\s*[,.!:;\u2014-]|\s+(?:a\s+(?:sec|second|minute|moment)\b|no\b|actually\b|but\b|so\b
+                    |that\b|this\b|what\b|why\b|hmm|i\b|let\b|we\b|maybe\b|the\s+(?:tests?|problem|user|task|spec)\b))
+            | the\s+user\s+(?:wants|asked|requested|said|mentioned|specified|expects)\b
+        )
+        | \blet\s+me\s+(?:check|reconsider|think|re-?read|verify|re-?check|look|see|try|re-?think|figure
+            |double[- ]check|re-?examine|recompute|recalculate|count|trace|make\s+sure|re-?write|just|add|fix|handle)
+        | \blet's\s+(?:think|reconsider|re-?read|re-?think|double[- ]check)
+        | \b(?-i:I)\s+(?:need\s+to|reali[sz]e|misread|missed|was\s+wrong|made\s+a\s+mistake
+            |(?:'|\u2019)m\s+(?:going|thinking))
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_ANYWHERE = re.compile(
-    r"""\b(?:
-        let\s+me\s+(?:check|reconsider|think|re-?read|verify|re-?check|look|see|try|re-?think|figure
-            |double[- ]check|re-?examine|recompute|recalculate|count|trace|make\s+sure|re-?write|just)
-        | let's\s+(?:see|think|reconsider|re-?read|re-?think|figure\s+out|double[- ]check)
-        | (?-i:I)\s+(?:think|believe|guess|suppose|wonder|reali[sz]e|misread|missed|need\s+to|was\s+wrong
-            |made\s+a\s+mistake|am\s+not\s+sure|(?:'|\u2019)m\s+not\s+sure|(?:'|\u2019)m\s+(?:going|thinking))
-        | the\s+(?:problem|task|prompt)(?:\s+statement)?\s+(?:says|said|states|asks|wants|requires|mentions)
-        | the\s+instructions\s+(?:say|said|ask|want)
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
+# People write each of these too ("Hmm, should we...", "I think that..."); two kinds in one comment run or
+# docstring make a finding, one alone does not.
+_WEAK = {
+    "interjection": re.compile(
+        _SENTENCE_START
+        + r"""(?:(?-i:\b[Hh]m{2,}\b) | (?-i:\b[Hh]m+[,.]) | actually[,:] | actually\s+(?:no|i\b|we\b|that's|this\s+is)
+            | (?:okay|ok|alright)\s*[,.]?\s+so\b | (?:okay|alright)[,.]\s | oops\b | hold\s+on\b)""",
+        re.IGNORECASE | re.VERBOSE,
+    ),
+    "hedge": re.compile(
+        r"""\b(?-i:I)\s+(?:think|believe|guess|suppose|wonder|am\s+not\s+sure|(?:'|\u2019)m\s+not\s+sure)\b""",
+        re.IGNORECASE | re.VERBOSE,
+    ),
+    "prompt": re.compile(
+        r"""\b(?:the\s+(?:problem|task|prompt|spec)(?:\s+statement)?\s+(?:says|said|states|asks|wants|requires|mentions)
+            | the\s+instructions\s+(?:say|said|ask|want|require)
+            | the\s+user\s+(?:wants|asked|requested|said|mentioned|specified|expects))\b""",
+        re.IGNORECASE | re.VERBOSE,
+    ),
+    "exploration": re.compile(r"\blet's\s+(?:see|figure\s+out)\b", re.IGNORECASE),
+}
 _OPEN_TAG = re.compile(r"<(think|thinking|reasoning|reflection)>", re.IGNORECASE)
 
 
@@ -96,6 +110,27 @@ class LeakedReasoningRule(ProseRule):
         # OK if the file is missing: the default applies
         load(path)
         """,
+        """
+        def quote(value, quote=True):
+            # I think that if quote is set it should be quoted twice.
+            # RFC 2045 says nothing about it.
+            return value
+        """,
+        '''
+        def check(password):
+            """Return whether the password is long enough.
+
+            The task requires eight characters; the problem statement says nothing about symbols.
+            """
+            return len(password) >= 8
+        ''',
+        '''
+        def cookies(headers):
+            """Parse Set-Cookie headers.
+
+            Actually, RFC 2109 cookies are parsed as Netscape cookies here.
+            """
+        ''',
     )
     INVALID = (
         Example(
@@ -117,7 +152,8 @@ class LeakedReasoningRule(ProseRule):
         ),
         Example(
             """
-            # Hmm, this might be off by one
+            # Hmm, this might be off by one.
+            # I think range(n + 1) is right
             for i in range(n):
                 pass
             """,
@@ -144,7 +180,7 @@ class LeakedReasoningRule(ProseRule):
             def area(r):
                 """Return the area.
 
-                I think pi * r ** 2 is right here.
+                Hmm, I think pi * r ** 2 is right here.
                 """
             ''',
             line=4,
@@ -176,13 +212,21 @@ class LeakedReasoningRule(ProseRule):
         ),
     )
 
-    def search(self, text: str) -> tuple[int, str] | None:
-        """Return where the text reads like leaked reasoning, and a message quoting it."""
-        match = _TAG.match(text) or _INTERJECTION.search(text) or _ANYWHERE.search(text)
+    def search(self, text: str) -> Hit | None:
+        """Return where the text reads like leaked reasoning, with the kinds of evidence found."""
+        match = _TAG.match(text) or _STRONG.search(text)
+        kinds = frozenset({"strong"})
         if match is None:
-            return None
+            weak = {kind: found for kind, pattern in _WEAK.items() if (found := pattern.search(text))}
+            if not weak:
+                return None
+            match, kinds = min(weak.values(), key=lambda found: found.start()), frozenset(weak)
         quote = text if len(text) <= 60 else text[match.start() :]
-        return match.start(), f'leaked reasoning: "{snippet(quote)}"'
+        return Hit(match.start(), f'leaked reasoning: "{snippet(quote)}"', kinds)
+
+    def enough(self, kinds: Set[str]) -> bool:
+        """Report one strong sign, or two different weak ones in the same comment run or docstring."""
+        return "strong" in kinds or len(kinds) >= 2
 
     def review_text(self) -> None:
         """Report each ``<think>``-style block once, then read the remaining lines as prose."""
@@ -192,12 +236,12 @@ class LeakedReasoningRule(ProseRule):
             if inside is not None:
                 if f"</{inside}>" in raw.lower():
                     inside = None
-                self._last_reported_line = number
+                self._unit_line = number
                 continue
             tag = _OPEN_TAG.search(raw)
             if tag is not None:
                 inside = tag.group(1).lower() if f"</{tag.group(1).lower()}>" not in raw.lower() else None
                 self.report_at(number, tag.start() + 1, f"leaked reasoning: a <{tag.group(1)}> block")
-                self._last_reported_line = number
+                self._unit_line, self._unit_reported = number, True
                 continue
             self._check_line(number, raw)

@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from agentspec.review.prose import ProseRule, snippet
+from agentspec.review.prose import Hit, ProseRule, snippet
 from agentspec.review.rule import Example
 
 _PROSE = re.compile(
@@ -145,12 +145,12 @@ class PlaceholderRule(ProseRule):
         ),
     )
 
-    def search(self, text: str) -> tuple[int, str] | None:
+    def search(self, text: str) -> Hit | None:
         """Return where and why the text stands in for code."""
         match = _PROSE.search(text)
         if match is None:
             return None
-        return match.start(), f'placeholder instead of code: "{snippet(text)}"'
+        return Hit(match.start(), f'placeholder instead of code: "{snippet(text)}"')
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         """Report bare ``...`` statements among real ones."""

@@ -7,8 +7,17 @@ from dataclasses import dataclass
 import libcst as cst
 
 from agentspec.review.bindings import Scope, scope_of
-from agentspec.review.rule import Example, Rule
-from agentspec.review.sequences import is_constant_display, is_list_binding, is_literal_list, sequence_key
+from agentspec.review.examples import quadratic as examples
+from agentspec.review.list_evidence import (
+    LIST_ONLY_METHODS,
+    add_operands,
+    is_text,
+    is_text_binding,
+    list_attributes,
+    rebinds_fresh,
+)
+from agentspec.review.rule import Rule
+from agentspec.review.sequences import dotted, is_constant_display, is_list_binding, is_literal_list, sequence_key
 from agentspec.review.source import SourceFile
 
 _SEARCHES = frozenset({"count", "index", "remove"})
@@ -23,6 +32,7 @@ class _Frame:
     keys: frozenset[str] = frozenset()
     owner: cst.Module | cst.FunctionDef | None = None
     hides: _Frame | None = None
+    body: cst.BaseSuite | None = None
 
 
 class QuadraticRule(Rule):
@@ -37,18 +47,29 @@ class QuadraticRule(Rule):
     * ``x in L`` / ``x not in L`` where ``L`` is known to be a list that can grow: a local
       built from ``list()``, ``sorted()``, ``split()``, a list comprehension or annotated
       ``list``, or any list the code appends to (a module-level list it never grows is a
-      constant table);
+      constant table); a parameter the function also uses as a list (``append``,
+      ``extend``, ``insert``, ``sort``, ``reverse``); an attribute ``self.x`` that its class
+      only ever assigns lists to or grows with ``append``;
     * ``L.count``, ``L.index``, ``L.remove``, ``L.pop(0)`` and ``L.insert(0, x)`` on such a
       list (``count``, ``index`` and ``remove`` also on the very sequence being looped over);
+      ``count(x)`` and ``index(x)`` also on any parameter or ``self`` attribute, since they
+      are linear on every type that has them, and ``pop(0)`` / ``insert(0, x)`` too, which
+      only lists have;
     * a loop or comprehension nested in another over the same sequence (``for a in xs: for b
       in xs``, ``range(i + 1, len(xs))``), and ``max``, ``min``, ``sum``, ``sorted``, ``set``,
       ``list`` or ``Counter`` of the sequence being looped over;
-    * ``L = L + [...]``, which copies the list each time;
+    * ``L = L + [...]`` (or ``(x,)``), and ``s = s + ...`` on a string (a literal, an
+      f-string, ``str()`` or ``join`` among the parts, or a local first bound to a string),
+      which copy the whole value each time, unless the loop gives the name a fresh value on
+      every iteration;
 
     and anywhere: ``sum(lists, [])``.
 
     What does not count: membership in sets, dicts, ``range`` or a constant list or tuple
-    (``c in "aeiou"``, ``x in (1, 2, 3)``), loops over the rows and then the cells of a grid,
+    (``c in "aeiou"``, ``x in (1, 2, 3)``), ``in`` or ``remove`` on a parameter with no sign
+    of being a list (``if x in seen: seen.remove(x)`` is a set idiom), ``count`` or
+    ``index`` on each element (``line.count(",")`` for each line), numbers added up with
+    ``total = total + x``, loops over the rows and then the cells of a grid,
     ``deque.popleft()``, ``L.pop()``, and sorting each element's own value (``sorted(word)``
     for each word).
     """
@@ -57,169 +78,15 @@ class QuadraticRule(Rule):
     severity = "warning"
     message = "linear work inside a loop makes this O(n²)"
 
-    VALID = (
-        """
-        def first_repeat(words):
-            counts = {}
-            for w in words:
-                if w in counts:
-                    return w
-                counts[w] = 1
-        """,
-        """
-        def dupes(items):
-            seen, dupes = set(), set()
-            for x in items:
-                if x in seen:
-                    dupes.add(x)
-                seen.add(x)
-            return dupes
-        """,
-        """
-        def vowels(text):
-            return sum(1 for c in text if c in 'aeiou')
-        """,
-        """
-        def f(xs):
-            return [x for x in xs if x in (1, 2, 3)]
-        """,
-        """
-        def total(grid):
-            t = 0
-            for row in grid:
-                for cell in row:
-                    t += cell
-            return t
-        """,
-        """
-        from collections import deque
-
-        def bfs(start):
-            queue = deque([start])
-            while queue:
-                node = queue.popleft()
-                queue.extend(node.children)
-        """,
-        """
-        def anagrams(words):
-            groups = {}
-            for w in words:
-                groups.setdefault(''.join(sorted(w)), []).append(w)
-            return groups
-        """,
-        """
-        def f(xs, n):
-            out = []
-            for i in range(n):
-                if i in range(10, 20):
-                    out.append(xs[i])
-            return out
-        """,
-        """
-        def f(words):
-            stop = ['a', 'an', 'the']
-            return [w for w in words if w not in stop]
-        """,
-        """
-        def cells(grid):
-            for i in range(len(grid)):
-                for j in range(len(grid[i])):
-                    yield grid[i][j]
-        """,
-        """
-        def f(xs):
-            top = sorted(xs)
-            for x in top:
-                print(x)
-        """,
-    )
-    INVALID = (
-        Example(
-            """
-            def dupes(items):
-                dupes = []
-                for x in items:
-                    if items.count(x) > 1 and x not in dupes:
-                        dupes.append(x)
-                return dupes
-            """,
-            line=4,
-        ),
-        Example(
-            """
-            def dupes(xs):
-                out = []
-                for i in range(len(xs)):
-                    for j in range(i + 1, len(xs)):
-                        if xs[i] == xs[j]:
-                            out.append(xs[i])
-                return out
-            """,
-            line=4,
-        ),
-        Example(
-            """
-            def bfs(start):
-                queue = [start]
-                while queue:
-                    node = queue.pop(0)
-            """,
-            line=4,
-        ),
-        Example(
-            """
-            def f(xs):
-                out = []
-                for x in xs:
-                    out = out + [x * 2]
-                return out
-            """,
-            line=4,
-        ),
-        Example(
-            """
-            def flat(lists):
-                return sum(lists, [])
-            """,
-            line=2,
-        ),
-        Example(
-            """
-            def f(xs):
-                return [x for x in xs if x == max(xs)]
-            """,
-            line=2,
-        ),
-        Example(
-            """
-            def common(a, b: list[int]):
-                return [x for x in a if x in b]
-            """,
-            line=2,
-        ),
-        Example(
-            """
-            def pairs(xs):
-                return [(a, b) for a in xs for b in xs if a < b]
-            """,
-            line=2,
-        ),
-        Example(
-            """
-            def f(xs):
-                out = []
-                for x in xs:
-                    out.insert(0, x)
-                return out
-            """,
-            line=4,
-        ),
-    )
+    VALID = examples.VALID
+    INVALID = examples.INVALID
 
     def __init__(self, file: SourceFile) -> None:
         super().__init__(file)
         self._stack: list[_Frame] = []
         self._scopes: dict[int, Scope] = {}
+        self._classes: list[cst.ClassDef] = []
+        self._list_attributes: dict[int, frozenset[str]] = {}
 
     def visit_Module(self, node: cst.Module) -> None:
         """Open the module scope."""
@@ -236,10 +103,12 @@ class QuadraticRule(Rule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         """Open a class scope."""
         self._stack.append(_Frame("scope"))
+        self._classes.append(node)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         """Close a class scope."""
         self._stack.pop()
+        self._classes.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         """Open a lambda scope."""
@@ -251,7 +120,7 @@ class QuadraticRule(Rule):
 
     def visit_While(self, node: cst.While) -> None:
         """Enter a while loop (its test repeats too)."""
-        self._stack.append(_Frame("while"))
+        self._stack.append(_Frame("while", body=node.body))
 
     def leave_While(self, original_node: cst.While) -> None:
         """Leave a while loop."""
@@ -261,7 +130,7 @@ class QuadraticRule(Rule):
         """Check the loop's sequence against enclosing loops; its body repeats, its iterable does not."""
         key = sequence_key(node.iter)
         self._check_nested(node, key)
-        frame = _Frame("for", frozenset({key} if key else ()))
+        frame = _Frame("for", frozenset({key} if key else ()), body=node.body)
         self.file.watch(node.body, lambda: self._stack.append(frame), self._stack.pop)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
@@ -293,14 +162,16 @@ class QuadraticRule(Rule):
         self._comprehension(node, (node.key, node.value))
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
-        """Report ``x in L`` on a growable list inside a for loop."""
+        """Report ``x in L`` inside a for loop, on a growable list or a parameter or attribute used as a list."""
+        if not any(frame.kind == "for" for frame in self._loops()):
+            return
         for target in node.comparisons:
-            if isinstance(target.operator, cst.In | cst.NotIn) and isinstance(target.comparator, cst.Name):
-                name = target.comparator.value
-                repeated = any(frame.kind == "for" for frame in self._loops())
-                if repeated and self._growable_list(name):
-                    self.report(node, f"`in {name}` searches a list inside a loop: O(n) each time; use a set")
-                    return
+            if not isinstance(target.operator, cst.In | cst.NotIn):
+                continue
+            name = dotted(target.comparator)
+            if name is not None and self._known_list(name):
+                self.report(node, f"`in {name}` searches a list inside a loop: O(n) each time; use a set")
+                return
 
     def visit_Call(self, node: cst.Call) -> None:
         """Report ``sum(..., [])`` and linear calls on the looped-over or growable list."""
@@ -322,29 +193,36 @@ class QuadraticRule(Rule):
                 self.report(node, f"{func.value}({key}) inside a loop over `{key}` is O(n) each time: O(n²)")
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        """Report ``L = L + [...]`` inside a loop."""
-        value = node.value
-        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+        """Report ``L = L + [...]`` and ``s = s + "..."`` inside a loop: each step copies the whole value."""
+        loops = self._loops()
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name) or not loops:
             return
         name = node.targets[0].target.value
-        if not (isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add)):
+        operands = add_operands(node.value)
+        if len(operands) < 2 or not any(isinstance(side, cst.Name) and side.value == name for side in operands):
             return
-        sides = (value.left, value.right)
-        copies = any(isinstance(side, cst.Name) and side.value == name for side in sides) and self._loops()
-        if copies and (any(isinstance(side, cst.List | cst.ListComp) for side in sides) or self._growable_list(name)):
+        body = loops[0].body
+        if body is not None and rebinds_fresh(body, name):  # reset every iteration: nothing accumulates
+            return
+        if any(isinstance(side, cst.List | cst.ListComp | cst.Tuple) for side in operands) or self._growable_list(name):
             self.report(node, f"`{name} = {name} + ...` copies the list on every iteration; use append or extend")
+        elif any(is_text(side) for side in operands) or self._text(name):
+            self.report(
+                node, f"`{name} = {name} + ...` copies the string on every iteration; collect the parts, join once"
+            )
 
     def _list_method(self, node: cst.Call, func: cst.Attribute, keys: frozenset[str]) -> None:
         method = func.attr.value
-        receiver = func.value
-        name = receiver.value if isinstance(receiver, cst.Name) else None
+        name = dotted(func.value)
         first = node.args[0].value if node.args else None
         at_front = isinstance(first, cst.Integer) and first.value == "0"
         if method in _SEARCHES:
-            key = sequence_key(receiver)
-            if (key is not None and key in keys) or (name is not None and self._growable_list(name)):
+            key = sequence_key(func.value)
+            # index and count are linear on every type that has them; remove is O(1) on a set
+            unknown = method != "remove" and len(node.args) == 1 and name is not None and self._untyped(name)
+            if (key is not None and key in keys) or (name is not None and self._known_list(name)) or unknown:
                 self.report(node, f"`.{method}()` on `{key or name}` inside a loop is O(n) each time: O(n²)")
-        elif method in ("pop", "insert") and at_front and name is not None and self._growable_list(name):
+        elif method in ("pop", "insert") and at_front and name is not None and self._front_of_list(name):
             call, fix = (
                 ("pop(0)", "collections.deque and popleft()")
                 if method == "pop"
@@ -400,6 +278,44 @@ class QuadraticRule(Rule):
             return True
         # A module-level list that the module never grows is a constant table, not data.
         return scope is not self._module_scope() and not all(is_literal_list(binding) for binding in bindings)
+
+    def _known_list(self, name: str) -> bool:
+        """Tell whether ``name`` (a local, a parameter or ``self.x``) is known to hold a list."""
+        if name.startswith("self.") and name.count(".") == 1:
+            return self._list_attribute(name[5:])
+        if "." in name:
+            return False
+        if self._growable_list(name):
+            return True
+        scope = self._scope_binding(name)
+        return (
+            scope is not None
+            and all(binding.kind == "param" for binding in scope.bindings[name])
+            and any(method in LIST_ONLY_METHODS for method, _ in scope.calls.get(name, ()))
+        )
+
+    def _front_of_list(self, name: str) -> bool:
+        """Tell whether ``name`` is a list or a sequence from outside (only lists have ``pop(0)``, ``insert(0, x)``)."""
+        return self._known_list(name) or self._untyped(name)
+
+    def _untyped(self, name: str) -> bool:
+        """Tell whether ``name`` is a parameter never rebound, or an attribute of ``self``: a sequence from outside."""
+        if name.startswith("self.") and name.count(".") == 1:
+            return bool(self._classes)
+        scope = self._scope_binding(name) if "." not in name else None
+        return scope is not None and all(binding.kind == "param" for binding in scope.bindings[name])
+
+    def _list_attribute(self, attribute: str) -> bool:
+        if not self._classes:
+            return False
+        klass = self._classes[-1]
+        if id(klass) not in self._list_attributes:
+            self._list_attributes[id(klass)] = list_attributes(klass)
+        return attribute in self._list_attributes[id(klass)]
+
+    def _text(self, name: str) -> bool:
+        scope = self._scope_binding(name)
+        return scope is not None and any(is_text_binding(binding) for binding in scope.bindings[name])
 
     def _module_scope(self) -> Scope | None:
         module = self._stack[0].owner if self._stack else None

@@ -6,24 +6,34 @@ import re
 
 import libcst as cst
 
-from agentspec.review.prose import ProseRule, is_test_file, snippet
-from agentspec.review.rule import Example
+from agentspec.review.examples import test_gaming as examples
+from agentspec.review.prose import Hit, ProseRule, is_test_file, snippet
 from agentspec.review.source import SourceFile
 
+_TESTS = r"(?:(?:the|these|those|our|any|all(?:\s+the)?|existing|hidden|visible|provided|given)\s+)"
 _PROSE = re.compile(
     r"""\b(?:
-        (?:(?:the|these|those|our|any|existing|hidden|visible|provided|given)\s+(?:unit\s+)?tests?|tests)
-            \b[^.;]{0,40}?\b(?:don't|dont|do\s+not|doesn't|does\s+not|never|won't|will\s+not|aren't|are\s+not)
+        (?:"""
+    + _TESTS
+    + r"""(?:unit\s+)?tests?(?:\s+suite)?|tests)
+            (?:\s+(?!that\b|which\b|who\b|where\b|when\b|if\b)\w+){0,2}?
+            \s+(?:don't|dont|do\s+not|doesn't|does\s+not|never|won't|will\s+not|aren't|are\s+not)
             \s+(?:explicitly\s+|actually\s+|really\s+|even\s+)?(?:check|test|cover|verify|assert|exercise|care|catch
             |notice|look)
         | (?:the|these)\s+tests?\s+(?:only|just)\s+(?:check|test|use|call|verify|look)
-        | (?:so|to\s+make|make|so\s+that|for|until|in\s+order\s+for)\s+(?:the\s+|all\s+|these\s+|this\s+|that\s+)?
-            (?:\w+\s+)?tests?\s+(?:to\s+)?(?:pass|passes|passing|go\s+green|succeed)
+        | (?:so|to\s+make|make|so\s+that|until|in\s+order\s+for)\s+(?:(?:the|all(?:\s+the)?|these|this|that)\s+)?
+            (?:(?:unit|hidden|visible|remaining|failing|provided|given|existing)\s+)?tests?\s+
+            (?:pass|passes|go\s+green|succeed)(?!\s+(?:in|a|an|the|their|its|through|along|it|them)\b)
+        | for\s+(?:the\s+|all\s+(?:the\s+)?|these\s+)?(?:(?:unit|hidden|visible|remaining|failing)\s+)?tests?\s+to\s+
+            (?:pass|succeed|go\s+green)(?!\s+(?:in|a|an|the|their|its|through|along|it|them)\b)
         | hard[- ]?cod(?:e|ed|es|ing)\b[^.;]{0,60}?\b(?:so\s+(?:that\s+)?(?:the\s+)?tests?|for\s+(?:the\s+)?tests?
             |to\s+(?:match|pass|satisfy)\s+(?:the\s+)?tests?|(?:the\s+)?expected\s+(?:output|value|result|answer))
         | (?:the\s+)?tests?\s+(?:expects?|wants?|checks?\s+for)\b[^.;]{0,40}?\bhard[- ]?cod
-        | special[- ]?cas(?:e|ed|es|ing)\b[^.;]*\btests?\b
-        | (?:fool|trick|game|cheat|appease|bypass|satisfy)\w*\s+(?:the\s+)?(?:tests?|grader|checker|test\s+suite)\b
+        | special[- ]?cas(?:e|ed|es|ing)\s+(?:for\s+)?(?:the\s+|each\s+)?
+            (?:tests?(?:'s)?\s+(?:inputs?|cases?|data|values?)
+            |(?:inputs?|values?|cases?)\s+(?:used\s+)?(?:by|in|from)\s+(?:the\s+)?tests?\b)
+        | (?:fool|trick|game|cheat|bypass)\w*\s+(?:the\s+)?(?:tests?|grader|checker|test\s+suite)\b
+        | (?:appease|satisfy)\w*\s+(?:the\s+)?(?:tests?|grader|test\s+suite)\b
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -57,156 +67,20 @@ class TestGamingRule(ProseRule):
     severity = "warning"
     message = "code aimed at the tests rather than the problem"
 
-    VALID = (
-        """
-        # See test_cache.py for usage examples
-        class Cache:
-            pass
-        """,
-        """
-        def mode(value):
-            if value == 'fast':
-                return 1
-            return 2
-        """,
-        """
-        def f(nums):
-            if nums == []:
-                return 0
-            return sum(nums)
-        """,
-        Example(
-            """
-            import sys
-
-            def test_env():
-                assert 'pytest' in sys.modules
-            """,
-            path="test_env.py",
-        ),
-        """
-        # Tests run this against a real server on 127.0.0.1
-        PORT = 0
-        """,
-        Example(
-            """
-            import pytest
-
-            def pytest_configure(config):
-                config.addinivalue_line('markers', 'slow: a slow test')
-            """,
-            path="conftest.py",
-        ),
-        """
-        # pytest-style assertion helpers live in the tests, not here
-        def check(x):
-            return x > 0
-        """,
-        """
-        def origin(p):
-            if p == (0, 0):
-                return 'origin'
-            return 'point'
-        """,
-        """
-        # Write the tests first, then the code
-        x = 1
-        """,
-    )
-    INVALID = (
-        Example(
-            """
-            def valid(p):
-                # Wait, the tests don't explicitly check symbols
-                return len(p) > 7
-            """,
-            line=2,
-        ),
-        Example(
-            """
-            def total(xs):
-                return 42  # hardcoded so the test passes
-            """,
-            line=2,
-        ),
-        Example(
-            """
-            def sort(nums):
-                if nums == [3, 1, 2]:
-                    return [1, 2, 3]
-                return nums
-            """,
-            line=2,
-        ),
-        Example(
-            """
-            import sys
-
-            FAST = 'pytest' in sys.modules
-            """,
-            line=3,
-        ),
-        Example(
-            """
-            import os
-
-            if os.environ.get('PYTEST_CURRENT_TEST'):
-                LIMIT = 1
-            """,
-            line=3,
-        ),
-        Example(
-            """
-            import _pytest.runner
-
-            def total(xs):
-                return sum(xs)
-            """,
-            line=1,
-        ),
-        Example(
-            """
-            def pytest_runtest_makereport(item, call):
-                pass
-            """,
-            line=1,
-        ),
-        Example(
-            """
-            import sys
-
-            REPORT = [a for a in sys.argv if a.startswith('--junitxml')]
-            """,
-            line=3,
-        ),
-        Example(
-            """
-            # special-case the input used by the test
-            SPECIAL = {}
-            """,
-            line=1,
-        ),
-        Example(
-            '''
-            def f():
-                """Return 3; the test only checks the type."""
-                return 3
-            ''',
-            line=2,
-        ),
-    )
+    VALID = examples.VALID
+    INVALID = examples.INVALID
 
     def __init__(self, file: SourceFile) -> None:
         super().__init__(file)
         self._active = not is_test_file(self.file.path)
         self._params: list[set[str]] = []
 
-    def search(self, text: str) -> tuple[int, str] | None:
+    def search(self, text: str) -> Hit | None:
         """Return where and why the text talks about getting past the tests."""
         match = _PROSE.search(text) if self._active else None
         if match is None:
             return None
-        return match.start(), f'aims at the tests: "{snippet(text)}"'
+        return Hit(match.start(), f'aims at the tests: "{snippet(text)}"')
 
     def visit_Import(self, node: cst.Import) -> None:
         """Report importing the test runner (pytest, _pytest, pluggy) into the code under test."""
