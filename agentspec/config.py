@@ -109,7 +109,7 @@ def config_problem(path: Path, key: Key, message: str) -> Problem:
     prefix = PYPROJECT_SECTION if path.name == "pyproject.toml" and key[:1] != ("tool",) else ()
     text, _ = read_toml_text(path, "config")
     line, column = locate_keys(text or "").find((*prefix, *key))
-    return Problem(path, line, column, format_field(key), message)
+    return Problem(path, line, column, format_field((*prefix, *key)), message)
 
 
 def _read(path: Path) -> tuple[dict[str, Any], KeyPositions]:

@@ -73,7 +73,10 @@ def read_toml_text(path: Path, what: str) -> tuple[str | None, Problem | None]:
             return None, Problem(path, 1, 1, "", f"the {what} is {size / 2**20:.0f} MB; the limit is {limit} MB")
         raw_bytes = path.read_bytes()
     except OSError as exc:
-        return None, Problem(path, 1, 1, "", f"cannot read the {what}: {exc.strerror or exc}")
+        reason = exc.strerror or str(exc)
+        if path.is_symlink() and not path.exists():
+            reason = "the file it links to does not exist"
+        return None, Problem(path, 1, 1, "", f"cannot read the {what}: {reason}")
     try:
         return raw_bytes.decode("utf-8-sig"), None  # editors on Windows may add a byte-order mark
     except UnicodeDecodeError as exc:

@@ -143,7 +143,7 @@ class _Scanner:
             self.array_counts[tuple(resolved)] = index
             resolved.append(index)
         self.table = tuple(resolved)
-        if len(self.table) > MAX_DEPTH:
+        if len(parts) > MAX_DEPTH:
             self.found.too_deep = self.found.too_deep or self.position(start)
         elif not is_array and self.table in self.defined:
             self.found.duplicate = self.found.duplicate or self.position(start)
@@ -185,6 +185,9 @@ class _Scanner:
             rest = _LINE_REST.match(self.text, i).end()  # type: ignore[union-attr]
             return rest if rest > start else start + 1
         key = (*base, *parts)
+        if len(parts) > MAX_DEPTH:
+            self.found.too_deep = self.found.too_deep or self.position(start)
+            return -1
         if key in self.defined:
             self.found.duplicate = self.found.duplicate or self.position(start)
         self.defined.add(key)
@@ -202,7 +205,7 @@ class _Scanner:
                 return -1
             return match.end()
         if char in ("[", "{"):
-            if len(self.stack) >= MAX_DEPTH or len(key) > MAX_DEPTH:
+            if len(self.stack) >= MAX_DEPTH:
                 self.found.too_deep = self.found.too_deep or self.position(i)
                 return -1
             self.stack.append(_Frame(key, is_array=char == "["))

@@ -115,6 +115,8 @@ def toml_message(
     name = key.group(1).strip() if key else None
     lowered = detail.lower()
     if "hex value" in lowered or "escape" in lowered:
+        backslash = line_text.rfind("\\", 0, position[1])
+        position = (position[0], backslash + 1) if backslash >= 0 else position
         message = (
             "a backslash in a double-quoted string starts an escape; for Windows paths use single quotes "
             "('C:\\Users\\ada') or forward slashes"
