@@ -65,9 +65,8 @@ def test_good_spec_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 def test_misspelled_key_suggests_the_right_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, GOOD.replace('title = "Demo task"', 'titel = "x"'))
-    errors = errors_of(capsys, path)
-    assert (2, 1, "titel", "unknown key 'titel'; did you mean 'title'?") in errors
-    assert (1, 1, "title", "required key 'title' is missing") in errors
+    # One problem, one message: the suggestion already says that 'title' is missing.
+    assert errors_of(capsys, path) == [(2, 1, "titel", "unknown key 'titel'; did you mean 'title'?")]
 
 
 def test_text_output_names_file_line_and_fix(tmp_path: Path) -> None:
@@ -92,14 +91,14 @@ def test_toml_syntax_error_has_its_position(tmp_path: Path, capsys: pytest.Captu
     path = write(tmp_path, GOOD.replace('kind = "bug-fix"', "kind = bug-fix"))
     ((line, column, field, message),) = errors_of(capsys, path)
     assert (line, column, field) == (3, 8)[:2] + ("",)
-    assert message.startswith("TOML syntax error: Invalid value")
+    assert message == 'the value of \'kind\' is not valid TOML; text needs quotes: kind = "bug-fix"'
 
 
 def test_wrong_type_shows_the_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, GOOD + '\n[limits]\nturns = "many"\n')
     ((line, _, field, message),) = errors_of(capsys, path)
     assert (line, field) == (25, "limits.turns")
-    assert "valid integer" in message and "'many'" in message
+    assert message == "expected a whole number, got the string 'many'"
 
 
 def test_duplicate_file_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

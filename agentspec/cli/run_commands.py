@@ -133,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     from agentspec.cli.display import AttemptProgress
-    from agentspec.cli.run_setup import cells_to_run, check_cells, make_agents, preflight_endpoints
+    from agentspec.cli.run_setup import cells_to_run, check_cells, check_matrix, make_agents, preflight_endpoints
     from agentspec.providers import ProviderSettings
     from agentspec.runner.executor import make_executor
     from agentspec.runner.plan import plan
@@ -150,6 +150,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"no spec matches --task {' '.join(args.task)}")
     found = find_config(Path.cwd())
     config_path, config = found if found else (None, None)
+    if config_path and config and not (args.agent or args.model):
+        check_matrix(config_path, config)
     cells, default = cells_to_run(args, config)
     check_cells(cells)
     console = make_console(stderr=True)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
 from rich.console import Console
 
 from agentspec.agents import get_agent
 from agentspec.agents.base import Agent, Endpoint
 from agentspec.agents.builtin import BuiltinAgent
-from agentspec.config import ProjectConfig
-from agentspec.errors import UsageError
+from agentspec.config import ProjectConfig, config_problem
+from agentspec.errors import ConfigError, UsageError
 from agentspec.providers import BackendInfo, ProviderSettings, preflight
 from agentspec.runner.plan import NO_MODEL, Cell
 
@@ -52,6 +53,30 @@ def check_cells(cells: list[Cell]) -> None:
             raise UsageError(f"agent {cell.agent!r} uses no model; drop --model {cell.model}")
         if cell.model != NO_MODEL:
             Endpoint.parse(cell.model, cell.base_url)
+
+
+def check_matrix(path: Path, config: ProjectConfig) -> None:
+    """The config's matrix names known agents and models as provider/name; else one located ConfigError."""
+    problems = []
+    for index, entry in enumerate(config.matrix):
+        try:
+            agent = get_agent(entry.agent)
+        except UsageError as exc:
+            problems.append(config_problem(path, ("matrix", index, "agent"), str(exc)))
+            continue
+        if agent.needs_model and not entry.models:
+            message = f'agent {entry.agent!r} needs a model: add models = ["ollama/qwen3.5:27b"]'
+            problems.append(config_problem(path, ("matrix", index, "agent"), message))
+        if not agent.needs_model and entry.models:
+            message = f"agent {entry.agent!r} uses no model; drop models"
+            problems.append(config_problem(path, ("matrix", index, "models"), message))
+        for number, model in enumerate(entry.models):
+            try:
+                Endpoint.parse(model, entry.base_url)
+            except UsageError as exc:
+                problems.append(config_problem(path, ("matrix", index, "models", number), str(exc)))
+    if problems:
+        raise ConfigError("\n".join(str(problem) for problem in problems))
 
 
 def make_agents(cells: list[Cell], settings: ProviderSettings, backends: dict[str, BackendInfo]) -> dict[str, Agent]:

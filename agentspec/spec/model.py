@@ -5,6 +5,7 @@ Field descriptions feed the JSON Schema (`agentspec schema`) and the authoring g
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import shlex
@@ -44,14 +45,32 @@ PYTEST_CONTROL_FILES = (
 )
 
 
+# The largest integer SQLite and JSON consumers take without overflow.
+MAX_INT = 2**63 - 1
+# Most file systems allow 255 bytes per name and 4096 per path.
+_MAX_NAME_BYTES = 255
+_MAX_PATH_BYTES = 4096
+# A scaling setup is a short expression; a longer one is a mistake (and compiling it can recurse out).
+MAX_SETUP_CHARS = 2000
+MAX_SOURCE_BYTES = 32 * 2**20
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: TOML has real integers, booleans and strings, so "50" where a number belongs is a mistake.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+Count = Annotated[int, Field(gt=0, le=MAX_INT)]
 
 
 def check_relative_path(value: str) -> str:
     """Reject paths that are absolute, empty, or leave the workspace."""
     if not value or not value.strip():
         raise ValueError("must not be empty")
+    if "\x00" in value:  # no file system allows it, and os functions raise on it
+        raise ValueError(f"{value!r} contains a NUL byte")
+    if len(value.encode("utf-8", "surrogatepass")) > _MAX_PATH_BYTES:
+        raise ValueError(f"is longer than {_MAX_PATH_BYTES} bytes")
     if "\\" in value:
         raise ValueError(f"use forward slashes in {value!r}")
     pure = PurePosixPath(value)
@@ -61,6 +80,11 @@ def check_relative_path(value: str) -> str:
         raise ValueError(f"{value!r} leaves the workspace ('..' is not allowed)")
     if pure.parts and pure.parts[0] == ".git":
         raise ValueError(f"{value!r} is inside .git")
+    if not pure.parts:
+        raise ValueError(f"{value!r} names no file; give a file name, e.g. 'src/app.py'")
+    for part in pure.parts:
+        if len(part.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
+            raise ValueError(f"a name in the path is longer than {_MAX_NAME_BYTES} bytes: {part[:40]!r}...")
     return str(pure)
 
 
@@ -91,7 +115,12 @@ class File(_Strict):
         root = (info.context or {}).get("root")
         if root is not None:
             try:
-                resolve_source(Path(root), value).read_bytes().decode("utf-8")
+                target = resolve_source(Path(root), value)
+                if target.stat().st_size > MAX_SOURCE_BYTES:
+                    raise ValueError(f"{value!r} is larger than {MAX_SOURCE_BYTES // 2**20} MB")
+                target.read_bytes().decode("utf-8")
+            except OSError as exc:
+                raise ValueError(f"{value!r} cannot be read: {exc.strerror or exc}") from None
             except UnicodeDecodeError:
                 raise ValueError(f"{value!r} is not UTF-8 text; only text files are supported") from None
         return value
@@ -122,18 +151,34 @@ class TestFile(File):
 
 def resolve_source(root: Path, source: str) -> Path:
     """Return the real file behind `source`, refusing anything outside `root` (symlinks included)."""
-    base = root.resolve()
-    target = (root / source).resolve()
+    try:
+        base = root.resolve()
+        target = (root / source).resolve(strict=True)
+        is_folder = target.is_dir()
+    except FileNotFoundError:
+        raise ValueError(f"{source!r} does not exist next to the spec (looked in {root.resolve()})") from None
+    except RuntimeError:  # Python 3.11 reports a symlink loop this way; later versions raise OSError
+        raise ValueError(f"{source!r} is a symlink loop") from None
+    except OSError as exc:
+        reason = "is a symlink loop" if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror or exc}"
+        raise ValueError(f"{source!r} {reason}") from None
     if not target.is_relative_to(base):
         raise ValueError(f"{source!r} resolves outside the spec's folder (through a symlink?)")
+    if is_folder:
+        raise ValueError(f"{source!r} is a folder; name a file (list each file of the folder separately)")
     if not target.is_file():
-        raise ValueError(f"{source!r} does not exist next to the spec (looked for {target})")
+        raise ValueError(f"{source!r} is not a regular file")
     return target
 
 
 def _command_list(value: Any) -> Any:
     if isinstance(value, str):
-        return shlex.split(value)
+        try:
+            value = shlex.split(value)
+        except ValueError as exc:  # an unclosed quote
+            raise ValueError(f"cannot split the command into arguments: {exc}") from None
+    if value == []:
+        raise ValueError("must not be empty: give the test command, e.g. 'python -m pytest'")
     return value
 
 
@@ -156,8 +201,8 @@ class Limits(_Strict):
     """What the agent may spend on the task."""
 
     time_s: float = Field(default=900.0, gt=0, description="Wall-clock limit for the agent, in seconds.")
-    turns: int = Field(default=50, gt=0, description="Most model turns (requests) the agent may make.")
-    tokens: int | None = Field(default=None, gt=0, description="Most tokens (prompt + completion) the agent may use.")
+    turns: Count = Field(default=50, description="Most model turns (requests) the agent may make.")
+    tokens: Count | None = Field(default=None, description="Most tokens (prompt + completion) the agent may use.")
 
 
 class Scaling(_Strict):
@@ -165,12 +210,13 @@ class Scaling(_Strict):
 
     function: str = Field(description="'module:function' to time, e.g. 'dupes:find_duplicates'.")
     setup: str = Field(
+        max_length=MAX_SETUP_CHARS,
         description=(
             "A Python expression in `n` that builds the call's arguments as a tuple, e.g. "
             "'(list(range(n)) * 2,)'. It runs before timing starts."
-        )
+        ),
     )
-    sizes: list[Annotated[int, Field(gt=0)]] = Field(
+    sizes: list[Count] = Field(
         default_factory=lambda: [1000, 2000, 4000, 8000, 16000],
         min_length=3,
         description="Input sizes to time, at least three, smallest first.",
@@ -194,6 +240,10 @@ class Scaling(_Strict):
             compile(value, "<setup>", "eval")
         except SyntaxError as exc:
             raise ValueError(f"not a Python expression: {exc.msg}") from None
+        except (RecursionError, MemoryError):
+            raise ValueError(
+                "the expression is nested too deeply to compile; build the arguments more simply"
+            ) from None
         return value
 
     @field_validator("sizes")
@@ -227,8 +277,12 @@ class Spec(_Strict):
         max_length=80,
         description="Unique in the suite: lowercase letters, digits, '.', '_' and '-'.",
     )
-    title: str = Field(min_length=1, description="One line for tables and page titles.")
-    kind: str = Field(description="What sort of task: " + ", ".join(KNOWN_KINDS) + ", or another word of your own.")
+    title: str = Field(min_length=1, max_length=200, description="One line for tables and page titles.")
+    kind: str = Field(
+        min_length=1,
+        max_length=80,
+        description="What sort of task: " + ", ".join(KNOWN_KINDS) + ", or another word of your own.",
+    )
     difficulty: Literal["easy", "medium", "hard"] = Field(default="medium", description="easy, medium or hard.")
     tags: list[str] = Field(default_factory=list, description="Free labels for filtering and the site.")
     instructions: str = Field(min_length=1, description="The prompt the agent gets, verbatim.")
@@ -248,9 +302,24 @@ class Spec(_Strict):
         default_factory=dict, description="Free facts about the task: author, source, license, ..."
     )
 
+    @field_validator("metadata")
+    @classmethod
+    def _integers_fit(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, item in value.items():
+            if isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INT:
+                raise ValueError(f"{key!r}: {item} is too large; write it as a string")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Spec:
-        problems = cross_field_problems(self.model_dump(mode="python"))
+        # Only what the checks read: dumping every file's text would double the work on a large spec.
+        outline = {
+            "files": [{"path": f.path} for f in self.files],
+            "tests": [{"path": t.path} for t in self.tests],
+            "solution": [{"path": s.path} for s in self.solution],
+            "review": self.review.model_dump(mode="python"),
+        }
+        problems = cross_field_problems(outline)
         if problems:
             raise ValueError("; ".join(f"{field}: {message}" for field, message in problems))
         return self

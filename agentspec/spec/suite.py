@@ -23,7 +23,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     """
     found: list[Path] = []
     for path in paths:
-        if path.is_file():
+        if path.is_file() or path.is_symlink():
             found.append(path)
         elif path.is_dir():
             found.extend(_walk(path))
@@ -35,10 +35,15 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return list(unique.values())
 
 
+def _is_spec_name(name: str) -> bool:
+    return name.endswith(".toml") and name not in NOT_SPECS
+
+
 def _walk(folder: Path) -> list[Path]:
     entries = sorted(folder.iterdir())
-    spec_stems = {e.stem for e in entries if e.is_file() and e.suffix == ".toml" and e.name not in NOT_SPECS}
-    found = [e for e in entries if e.is_file() and e.suffix == ".toml" and e.name not in NOT_SPECS]
+    # A dangling symlink counts: loading it reports the broken link instead of skipping the spec silently.
+    found = [e for e in entries if (e.is_file() or e.is_symlink()) and _is_spec_name(e.name) and not e.is_dir()]
+    spec_stems = {e.stem for e in found}
     for entry in entries:
         if entry.is_dir() and not entry.name.startswith((".", "__")) and entry.name not in spec_stems:
             found.extend(_walk(entry))
