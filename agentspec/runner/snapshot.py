@@ -41,6 +41,8 @@ class SnapshotLimits:
     max_file_bytes: int = 2_000_000
     max_total_bytes: int = 50_000_000
     max_depth: int = 64
+    # Past this many entries, what else is left out is counted, not listed.
+    max_listed: int = 200
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Snapshot:
 
     files: dict[str, bytes] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    # Entries left out past the listing bound: only counted.
+    unlisted: int = 0
 
     def texts(self) -> dict[str, str]:
         """Each file decoded as UTF-8 (undecodable bytes replaced), for diffs and review."""
@@ -56,7 +60,10 @@ class Snapshot:
 
     def skipped_list(self) -> list[dict[str, str]]:
         """What was left out, as the record stores it."""
-        return [{"path": path, "reason": reason} for path, reason in sorted(self.skipped.items())]
+        listed = [{"path": path, "reason": reason} for path, reason in sorted(self.skipped.items())]
+        if self.unlisted:
+            listed.append({"path": "...", "reason": f"{self.unlisted:,} more entries left out (not listed)"})
+        return listed
 
     def write(self, root: Path) -> None:
         """Write every captured file under `root` (a fresh folder)."""
@@ -71,6 +78,13 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
     """Capture the regular files under `root`, breadth first, never following a symlink, never raising for content."""
     limits = limits or SnapshotLimits()
     snapshot = Snapshot()
+
+    def skip(path: str, reason: str) -> None:
+        if len(snapshot.skipped) < limits.max_listed:
+            snapshot.skipped[path] = reason
+        else:
+            snapshot.unlisted += 1
+
     total = 0
     queue: deque[tuple[str, int]] = deque([("", 0)])
     while queue:
@@ -79,7 +93,7 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
             with os.scandir(root / folder if folder else root) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            snapshot.skipped[folder or "."] = f"unreadable folder ({exc.strerror})"
+            skip(folder or ".", f"unreadable folder ({exc.strerror})")
             continue
         for entry in entries:
             relative = f"{folder}/{entry.name}" if folder else entry.name
@@ -87,31 +101,31 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
                 continue
             problem = _name_problem(entry.name)
             if problem:
-                snapshot.skipped[_printable(relative)] = problem
+                skip(_printable(relative), problem)
                 continue
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError as exc:
-                snapshot.skipped[relative] = f"unreadable ({exc.strerror})"
+                skip(relative, f"unreadable ({exc.strerror})")
                 continue
             if stat.S_ISDIR(info.st_mode):
                 if entry.name in _REFUSED_FOLDERS:
-                    snapshot.skipped[relative + "/"] = _REFUSED_FOLDERS[entry.name]
+                    skip(relative + "/", _REFUSED_FOLDERS[entry.name])
                 elif depth + 1 >= limits.max_depth:
-                    snapshot.skipped[relative + "/"] = f"deeper than {limits.max_depth} folders: not captured"
+                    skip(relative + "/", f"deeper than {limits.max_depth} folders: not captured")
                 else:
                     queue.append((relative, depth + 1))
                 continue
             kind = next((label for test, label in _KINDS if test(info.st_mode)), None)
             if kind is not None or not stat.S_ISREG(info.st_mode):
-                snapshot.skipped[relative] = kind or "not a regular file"
+                skip(relative, kind or "not a regular file")
                 continue
             if len(snapshot.files) >= limits.max_files:
-                snapshot.skipped[relative] = f"past {limits.max_files} files: not captured"
+                skip(relative, f"past {limits.max_files} files: not captured")
                 continue
             data, problem = _read(root / relative, min(limits.max_file_bytes, limits.max_total_bytes - total))
             if data is None:
-                snapshot.skipped[relative] = problem
+                skip(relative, problem)
                 continue
             snapshot.files[relative] = data
             total += len(data)
