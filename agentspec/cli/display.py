@@ -13,6 +13,7 @@ from rich.table import Table
 
 from agentspec.store.report import grid, leaderboard, review_summary
 from agentspec.store.sqlite import AttemptRecord
+from agentspec.store.why import why_not_passed
 
 _STYLE = {"passed": "green", "failed": "red", "error": "yellow"}
 
@@ -69,6 +70,8 @@ class AttemptProgress:
                 f"{record.model} #{record.trial} {record.tests_passed}/{record.tests_total} tests "
                 f"{record.duration_s:.1f}s"
             )
+            for line in why_not_passed(record, limit=3):
+                self.console.print(f"    {line}", markup=False)
 
 
 def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
@@ -117,3 +120,20 @@ def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
         for agent, model, phrases in reviewed:
             review.add_row(agent, model, "; ".join(phrases))
         console.print(review)
+    _print_why(console, records)
+
+
+def _print_why(console: Console, records: Sequence[AttemptRecord], limit: int = 20) -> None:
+    """Why attempts did not pass: one line per reason, the first `limit` attempts."""
+    shown = [(r, why_not_passed(r, limit=3)) for r in records if r.outcome != "passed"]
+    shown = [(r, lines) for r, lines in shown if lines]
+    if not shown:
+        return
+    console.print("Why attempts did not pass:")
+    for record, lines in shown[:limit]:
+        heading = f"  {record.task} {record.agent} {record.model} #{record.trial} ({record.failure_kind}):"
+        console.print(heading, markup=False)
+        for line in lines:
+            console.print(f"    {line}", markup=False)
+    if len(shown) > limit:
+        console.print(f"  ... and {len(shown) - limit} more (agentspec report --format json has every reason)")

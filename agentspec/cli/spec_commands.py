@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from agentspec.cli.display import make_console
@@ -114,8 +115,10 @@ def _health_json(health: Health) -> dict[str, Any]:
         "id": health.spec.id,
         "healthy": health.healthy,
         "problems": health.problems,
+        "required": list(health.test_set.required),
         "fail_to_pass": health.fail_to_pass,
         "pass_to_pass": health.pass_to_pass,
+        "excluded": health.excluded,
         "reference": {"passed": health.reference.tests_passed, "total": health.reference.tests_total},
         "scaling": {
             "starter": [m.as_dict() for m in health.starter_scaling],
@@ -138,10 +141,10 @@ def _print_health(results: list[Health], sandbox_mode: str) -> None:
     for column in ("spec", "starter fails", "reference passes", "measured growth", "healthy"):
         table.add_column(column)
     for health in results:
-        starter, reference = health.starter, health.reference
+        reference = health.reference
         table.add_row(
             health.spec.id,
-            f"{len(health.fail_to_pass)} of {starter.tests_total} failing",
+            f"{len(health.fail_to_pass)} of {len(health.test_set.required)} required failing",
             f"{reference.tests_passed}/{reference.tests_total}",
             _growth(health),
             "[green]yes[/]" if health.healthy else "[red]no[/]",
@@ -149,7 +152,11 @@ def _print_health(results: list[Health], sandbox_mode: str) -> None:
     console.print(table)
     for health in results:
         for problem in health.problems:
-            console.print(f"[red]{health.spec.id}[/]: {problem}", highlight=False)
+            console.print(f"[red]{health.spec.id}[/]: {escape(problem)}", highlight=False)
+        for test_id, reason in health.excluded.items():
+            why = reason.removeprefix("skipped: ")
+            line = f"{health.spec.id}: excluded {escape(test_id)}: skipped by the test file ({escape(why)})"
+            console.print(line, highlight=False)
     healthy = sum(h.healthy for h in results)
     console.print(
         f"{healthy} healthy, {len(results) - healthy} unhealthy" if healthy < len(results) else f"{healthy} healthy"

@@ -1,14 +1,19 @@
-"""Task health: the tests must fail on the untouched starter and pass on the reference solution."""
+"""Task health: the reference passes every test it defines as required, and some of them fail on the starter.
+
+The same grading of the starter and the reference gives a run its test set (agentspec/runner/testset.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from agentspec.review.complexity import Measurement, measure
-from agentspec.runner.grade import Grade, run_tests
+from agentspec.runner.grade import INTERNAL_ERROR_ID, Grade, run_tests
+from agentspec.runner.testset import TestSet
 from agentspec.runner.workspace import reference_files, write_files
 from agentspec.sandbox import Sandbox
 from agentspec.spec.model import Spec
@@ -24,27 +29,30 @@ class Health:
     starter_scaling: tuple[Measurement, ...] = ()
     reference_scaling: tuple[Measurement, ...] = ()
 
+    @functools.cached_property
+    def test_set(self) -> TestSet:
+        """What the reference defines: required, excluded, fail-to-pass and pass-to-pass tests."""
+        return TestSet.from_grades(self.starter, self.reference)
+
     @property
     def fail_to_pass(self) -> list[str]:
-        """Tests that fail on the starter: the ones an agent must make pass."""
-        return sorted(self.starter.failing())
+        """Required tests not passing on the starter: the ones an agent must make pass."""
+        return sorted(self.test_set.fail_to_pass)
 
     @property
     def pass_to_pass(self) -> list[str]:
-        """Tests that already pass on the starter and must keep passing."""
-        return sorted({t.id for t in self.starter.tests} - self.starter.failing())
+        """Required tests that already pass on the starter and must keep passing."""
+        return sorted(self.test_set.pass_to_pass)
+
+    @property
+    def excluded(self) -> dict[str, str]:
+        """Tests the test file itself skips on the reference, with the reason: they count neither way."""
+        return dict(self.test_set.excluded)
 
     @property
     def problems(self) -> list[str]:
-        """Why the spec is unhealthy; empty when healthy."""
-        found = []
-        if self.starter.passed:
-            found.append("the tests pass on the untouched starter, so they test nothing the agent must do")
-        elif self.starter.failure_kind == "no_tests":
-            found.append("no tests ran on the starter (collection failed?)")
-        if not self.reference.passed:
-            failing = ", ".join(sorted(self.reference.failing())[:5]) or self.reference.failure_kind or "?"
-            found.append(f"the reference solution does not pass its tests ({failing})")
+        """Why the spec is unhealthy, one line each; empty when healthy."""
+        found = self.test_set.problems
         for measurement in self.reference_scaling:
             if not measurement.passed:
                 measured = measurement.growth or measurement.error
@@ -56,18 +64,30 @@ class Health:
 
     @property
     def healthy(self) -> bool:
-        """True when the starter fails and the reference passes."""
+        """True when the reference passes every required test and some fail on the starter."""
         return not self.problems
 
 
-async def check_spec(spec: Spec, sandbox: Sandbox, scratch: Path) -> Health:
-    """Grade the starter and the reference solution of one spec, each with every test."""
+async def grade_starter_and_reference(spec: Spec, sandbox: Sandbox, scratch: Path) -> tuple[Grade, Grade]:
+    """Grade the untouched starter and the reference solution, each with every test, in folders under `scratch`."""
     tests = list(spec.tests)
     starter_dir, reference_dir = scratch / "starter", scratch / "reference"
     write_files(starter_dir, [*spec.files, *tests])
     write_files(reference_dir, [*reference_files(spec), *tests])
     starter = await run_tests(spec, starter_dir, scratch / "starter-report", sandbox)
     reference = await run_tests(spec, reference_dir, scratch / "reference-report", sandbox)
+    return starter, reference
+
+
+def complete(grade: Grade) -> bool:
+    """Whether a grade lists every test (not cut short by a timeout or a pytest crash)."""
+    return grade.failure_kind != "test_timeout" and not any(t.id == INTERNAL_ERROR_ID for t in grade.tests)
+
+
+async def check_spec(spec: Spec, sandbox: Sandbox, scratch: Path) -> Health:
+    """Grade the starter and the reference solution of one spec, each with every test."""
+    starter, reference = await grade_starter_and_reference(spec, sandbox, scratch)
+    starter_dir, reference_dir = scratch / "starter", scratch / "reference"
     starter_scaling = tuple([await measure(s, starter_dir, sandbox) for s in spec.review.scaling])
     reference_scaling = tuple([await measure(s, reference_dir, sandbox) for s in spec.review.scaling])
     return Health(spec, starter, reference, starter_scaling, reference_scaling)

@@ -1,6 +1,6 @@
 """Executors: where one attempt runs. `LocalExecutor` runs it in this process, `RayExecutor` on a Ray cluster.
 
-The `Runner` decides what runs when (concurrency, per-endpoint caps, baselines) and alone writes the
+The `Runner` decides what runs when (concurrency, per-endpoint caps, each spec version's test set) and alone writes the
 results store. An executor only turns one attempt into its record and its staged artifacts folder on
 this machine, and both do it with the same function, `run_attempt`: here, or on a Ray worker.
 """
@@ -17,6 +17,7 @@ from agentspec.config import EXECUTORS
 from agentspec.errors import UsageError
 from agentspec.runner.attempt import AttemptContext, run_attempt
 from agentspec.runner.plan import Attempt
+from agentspec.runner.testset import TestSet
 from agentspec.store.sqlite import AttemptRecord
 
 
@@ -43,7 +44,7 @@ class Executor(ABC):
 
     @abstractmethod
     async def run(
-        self, attempt: Attempt, agent: Agent, context: AttemptContext, baseline: Mapping[str, str] | None
+        self, attempt: Attempt, agent: Agent, context: AttemptContext, test_set: TestSet | None
     ) -> tuple[AttemptRecord, Path]:
         """Run `attempt`; return its record and its artifacts staged under `context.work_root / attempt.key`.
 
@@ -64,10 +65,10 @@ class LocalExecutor(Executor):
     name = "local"
 
     async def run(
-        self, attempt: Attempt, agent: Agent, context: AttemptContext, baseline: Mapping[str, str] | None
+        self, attempt: Attempt, agent: Agent, context: AttemptContext, test_set: TestSet | None
     ) -> tuple[AttemptRecord, Path]:
         """Call `run_attempt` here."""
-        return await run_attempt(attempt, agent, context, baseline)
+        return await run_attempt(attempt, agent, context, test_set)
 
 
 def make_executor(name: str, *, address: str | None = None, runtime_env: Mapping[str, Any] | None = None) -> Executor:

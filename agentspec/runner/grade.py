@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from agentspec.runner import canary
+from agentspec.runner.reasons import reason_line
 from agentspec.runner.workspace import write_file
 from agentspec.sandbox import Completed, Sandbox
 from agentspec.spec.model import PYTEST_CONTROL_FILES, File, Grading, Spec
@@ -48,6 +49,8 @@ class TestResult:
     id: str
     outcome: TestOutcome
     message: str = ""
+    # Why, in one line (agentspec/runner/reasons.py): the assertion, the collection error, the skip reason.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ def pytest_argv(spec: Spec, junit: Path, extra_tests: Sequence[str] = ()) -> lis
         "-o",
         "pythonpath=.",
         "--rootdir=.",
+        # One module that cannot import (normal on a TDD starter) must not hide the other modules' tests.
+        "--continue-on-collection-errors",
         "-p",
         "no:cacheprovider",
         "-p",
@@ -252,11 +257,12 @@ def parse_junit(path: Path) -> list[TestResult]:
         if not test_id:
             continue
         outcome: TestOutcome = "passed"
-        message = ""
+        message = reason = ""
         for child in case:
             if child.tag in ("failure", "error", "skipped"):
                 outcome = "failed" if child.tag == "failure" else "error" if child.tag == "error" else "skipped"
                 message = (child.get("message") or child.text or "")[:2000]
+                reason = reason_line(child.tag, child.get("message") or "", child.text or "", child.get("type") or "")
                 break
-        results.append(TestResult(test_id, outcome, message))
+        results.append(TestResult(test_id, outcome, message, reason))
     return results

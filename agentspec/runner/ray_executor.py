@@ -35,6 +35,7 @@ from agentspec.runner.attempt import AttemptContext
 from agentspec.runner.executor import Executor
 from agentspec.runner.plan import NO_MODEL, Attempt
 from agentspec.runner.remote import AttemptJob, ShippedAttempt, lost, run_job
+from agentspec.runner.testset import TestSet
 from agentspec.store.sqlite import AttemptRecord
 
 INSTALL = "the ray executor needs Ray: pip install 'agentspec[ray]' (or pip install 'ray>=2.9')"
@@ -133,7 +134,7 @@ class RayExecutor(Executor):
         self._ray, self._remote, self._owned = None, None, False
 
     async def run(
-        self, attempt: Attempt, agent: Agent, context: AttemptContext, baseline: Mapping[str, str] | None
+        self, attempt: Attempt, agent: Agent, context: AttemptContext, test_set: TestSet | None
     ) -> tuple[AttemptRecord, Path]:
         """Run `attempt` as a Ray task and stage what it ships back under `context.work_root / attempt.key`."""
         ray = self._connected()
@@ -147,7 +148,7 @@ class RayExecutor(Executor):
             resources=dict(attempt.resources),
             max_retries=self.max_retries,
             retry_exceptions=False,
-        ).remote(AttemptJob.of(attempt, agent, context, baseline))
+        ).remote(AttemptJob.of(attempt, agent, context, test_set))
         folder = context.work_root / attempt.key / "artifacts"
         errors = ray.exceptions
         try:

@@ -20,7 +20,9 @@ from typing import Any
 from agentspec.agents.base import Agent
 from agentspec.runner.attempt import AttemptContext, Reviewer, run_attempt
 from agentspec.runner.plan import Attempt
-from agentspec.runner.run import make_work_root, sweep_stale_work_dirs
+from agentspec.runner.sweep import make_work_root, sweep_stale_work_dirs
+from agentspec.runner.testset import TestSet
+from agentspec.runner.tree import remove_tree
 from agentspec.sandbox import Sandbox, SandboxLimits
 from agentspec.sandbox.command import Resolved
 from agentspec.store.sqlite import AttemptRecord
@@ -37,7 +39,7 @@ class AttemptJob:
         sandbox_limits: The limits of every sandboxed command.
         reviewer: The review step, or None.
         agent_grace_s: Past the agent's time limit, how long to wait for it.
-        baseline: The starter's per-test outcomes, graded once per spec by the driver.
+        test_set: The tests the reference defines for the spec version, graded once by the driver.
     """
 
     attempt: Attempt
@@ -46,16 +48,13 @@ class AttemptJob:
     sandbox_limits: SandboxLimits
     reviewer: Reviewer | None
     agent_grace_s: float
-    baseline: Mapping[str, str] | None
+    test_set: TestSet | None
 
     @classmethod
-    def of(
-        cls, attempt: Attempt, agent: Agent, context: AttemptContext, baseline: Mapping[str, str] | None
-    ) -> AttemptJob:
+    def of(cls, attempt: Attempt, agent: Agent, context: AttemptContext, test_set: TestSet | None) -> AttemptJob:
         """The job for `attempt`, as the driver's `context` would run it."""
         sandbox = context.sandbox
-        baseline = dict(baseline) if baseline is not None else None
-        return cls(attempt, agent, sandbox.mode, sandbox.limits, context.reviewer, context.agent_grace_s, baseline)
+        return cls(attempt, agent, sandbox.mode, sandbox.limits, context.reviewer, context.agent_grace_s, test_set)
 
 
 @dataclass(frozen=True)
@@ -91,11 +90,11 @@ def run_job(job: AttemptJob, worker: Mapping[str, Any] | None = None) -> Shipped
     try:
         sandbox = Sandbox(job.sandbox_mode, job.sandbox_limits)
         context = AttemptContext(sandbox, work_root, job.reviewer, agent_grace_s=job.agent_grace_s)
-        record, artifacts = asyncio.run(run_attempt(job.attempt, job.agent, context, job.baseline))
+        record, artifacts = asyncio.run(run_attempt(job.attempt, job.agent, context, job.test_set))
         record.details["worker"] = {"host": socket.gethostname(), "pid": os.getpid(), **(worker or {})}
         return ShippedAttempt(record, pack(artifacts))
     finally:
-        shutil.rmtree(work_root, ignore_errors=True)
+        remove_tree(work_root)
 
 
 def lost(attempt: Attempt, reason: str, duration_s: float, details: Mapping[str, Any] | None = None) -> AttemptRecord:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import tempfile
+import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,44 +12,20 @@ from pathlib import Path
 
 from agentspec.agents.base import Agent
 from agentspec.failures import is_retryable
-from agentspec.runner.attempt import AttemptContext, Reviewer
+from agentspec.runner.attempt import AttemptContext, Reviewer, describe, error_record
+from agentspec.runner.check import complete, grade_starter_and_reference
 from agentspec.runner.executor import Executor, LocalExecutor
-from agentspec.runner.grade import INTERNAL_ERROR_ID, run_tests
 from agentspec.runner.plan import Attempt
 from agentspec.runner.review_step import review_changed_files
-from agentspec.runner.workspace import write_files
+from agentspec.runner.sweep import make_work_root, sweep_stale_work_dirs
+from agentspec.runner.testset import TestSet
+from agentspec.runner.tree import remove_tree
 from agentspec.sandbox import Sandbox
 from agentspec.spec.model import Spec
 from agentspec.store.bundle import machine
 from agentspec.store.sqlite import AttemptRecord, Store
 
 Progress = Callable[[AttemptRecord], None]
-
-
-_WORK_PREFIX = "agentspec-run-"
-
-
-def sweep_stale_work_dirs() -> None:
-    """Remove the scratch folders of runs whose process is gone (killed with -9, say)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{_WORK_PREFIX}*-*"):
-        pid = folder.name.removeprefix(_WORK_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def make_work_root() -> Path:
-    """A fresh scratch folder for this process's attempts, named so `sweep_stale_work_dirs` finds it if we die."""
-    return Path(tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{os.getpid()}-"))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def default_concurrency() -> int:
@@ -94,7 +69,7 @@ class Runner:
     backends: dict[str, dict[str, object]] = field(default_factory=dict)
     executor: Executor = field(default_factory=LocalExecutor)
     _endpoint_gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False)
-    _baselines: dict[str, asyncio.Task[dict[str, str]]] = field(default_factory=dict, init=False)
+    _test_sets: dict[str, asyncio.Task[TestSet]] = field(default_factory=dict, init=False)
 
     def pending(self, attempts: Sequence[Attempt]) -> list[Attempt]:
         """The attempts to run: unrecorded ones (all with `rerun`), and infrastructure errors with `retry_errors`."""
@@ -119,15 +94,12 @@ class Runner:
 
             async def one(attempt: Attempt) -> None:
                 async with gate, self._endpoint_gate(attempt):
-                    baseline = await self._baseline(attempt.spec, work_root)
-                    context = AttemptContext(self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s)
-                    agent = self.agents[attempt.agent]
-                    record, artifacts = await self.executor.run(attempt, agent, context, baseline)
+                    record, artifacts = await self._run_one(attempt, work_root)
                 record.run_id = run.id
                 record.backend = dict(self.backends.get(attempt.model, {}))
                 record.origin = here
-                self.store.record(record, artifacts)
-                shutil.rmtree(work_root / attempt.key, ignore_errors=True)
+                self._store(record, artifacts)
+                _remove(work_root / attempt.key)
                 outcome.ran.append(record)
                 if self.on_progress:
                     self.on_progress(record)
@@ -137,9 +109,9 @@ class Runner:
             outcome.interrupted = True
             raise
         finally:
-            for task in self._baselines.values():
+            for task in self._test_sets.values():
                 task.cancel()
-            shutil.rmtree(work_root, ignore_errors=True)
+            _remove(work_root)
             self.store.finish_run(run.id, {"ran": len(outcome.ran), "interrupted": outcome.interrupted})
         return outcome
 
@@ -149,26 +121,53 @@ class Runner:
             self._endpoint_gates[key] = asyncio.Semaphore(self.endpoint_cap or self.concurrency)
         return self._endpoint_gates[key]
 
-    async def _baseline(self, spec: Spec, work_root: Path) -> dict[str, str]:
-        """The untouched starter's per-test outcomes, graded once per spec version and kept in the store.
+    async def _run_one(self, attempt: Attempt, work_root: Path) -> tuple[AttemptRecord, Path | None]:
+        """One attempt through the executor; whatever goes wrong on the way is that attempt's error record."""
+        try:
+            test_set = await self._test_set(attempt.spec, work_root)
+        except Exception as exc:  # the spec's own grading broke: every attempt of it says so, the run goes on
+            return error_record(attempt, "grading_error", f"grading the starter and reference: {describe(exc)}"), None
+        context = AttemptContext(self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s)
+        try:
+            return await self.executor.run(attempt, self.agents[attempt.agent], context, test_set)
+        except Exception as exc:
+            return error_record(attempt, "executor_error", describe(exc)), None
 
-        They tell fail-to-pass tests (the task) from pass-to-pass ones (what must not break).
-        """
+    def _store(self, record: AttemptRecord, artifacts: Path | None) -> None:
+        """Store the attempt; if its artifacts cannot be stored, store the record alone as a `store_error`."""
+        try:
+            self.store.record(record, artifacts)
+        except (OSError, ValueError) as exc:
+            record.outcome, record.failure_kind = "error", "store_error"
+            record.error = f"storing the attempt's artifacts: {describe(exc)}"
+            self.store.record(record, None)
+
+    async def _test_set(self, spec: Spec, work_root: Path) -> TestSet:
+        """The test set the reference defines, graded once per spec version and kept in the store."""
         key = spec.content_hash()
-        if key not in self._baselines:
-            self._baselines[key] = asyncio.ensure_future(self._grade_starter(spec, work_root / f"baseline-{key}"))
-        return await asyncio.shield(self._baselines[key])
+        if key not in self._test_sets:
+            self._test_sets[key] = asyncio.ensure_future(self._grade_test_set(spec, work_root / f"test-set-{key}"))
+        return await asyncio.shield(self._test_sets[key])
 
-    async def _grade_starter(self, spec: Spec, folder: Path) -> dict[str, str]:
-        known = self.store.baseline(spec.content_hash())
+    async def _grade_test_set(self, spec: Spec, folder: Path) -> TestSet:
+        known = self.store.test_set(spec.content_hash())
         if known is not None:
-            return known
-        write_files(folder / "workspace", [*spec.files, *spec.tests])
+            return TestSet.from_dict(known)
         for _ in range(3):
-            grade = await run_tests(spec, folder / "workspace", folder / "report", self.sandbox)
-            # A baseline must list every test: one cut short by a timeout or a pytest crash is graded again.
-            if grade.failure_kind != "test_timeout" and not grade.internal_error:
-                outcomes: dict[str, str] = {t.id: t.outcome for t in grade.tests}
-                self.store.save_baseline(spec.content_hash(), outcomes)
-                return outcomes
-        return {t.id: t.outcome for t in grade.tests if t.id != INTERNAL_ERROR_ID}
+            _remove(folder)
+            starter, reference = await grade_starter_and_reference(spec, self.sandbox, folder)
+            # A test set must list every test: one cut short by a timeout or a pytest crash is graded again.
+            if complete(starter) and complete(reference):
+                test_set = TestSet.from_grades(starter, reference)
+                self.store.save_test_set(spec.content_hash(), test_set.as_dict())
+                _remove(folder)
+                return test_set
+        _remove(folder)
+        return TestSet.from_grades(starter, reference)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a scratch folder however deep or locked an agent left it; what stays is a warning."""
+    problems = remove_tree(folder)
+    if problems:
+        warnings.warn(f"could not remove all of {folder}: {problems[0]}", RuntimeWarning, stacklevel=2)

@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_by_attempt ON findings(attempt_key);
 CREATE TABLE IF NOT EXISTS baselines (spec_hash TEXT PRIMARY KEY, tests TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS specs (spec_hash TEXT PRIMARY KEY, spec TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS test_sets (spec_hash TEXT PRIMARY KEY, test_set TEXT NOT NULL);
 """
 
 
@@ -85,6 +86,12 @@ class AttemptRecord:
     fail_to_pass: dict[str, str] = field(default_factory=dict)
     pass_to_pass: dict[str, str] = field(default_factory=dict)
     tests: list[dict[str, str]] = field(default_factory=list)
+    # Required tests (those the reference passes) that did not pass: [{id, outcome, reason}], reason one line.
+    unmet: list[dict[str, str]] = field(default_factory=list)
+    # Tests the test file itself skips on the reference: {id: reason}; they count neither way.
+    excluded: dict[str, str] = field(default_factory=dict)
+    # What the final workspace's snapshot left out: [{path, reason}] (symlinks, pipes, .git/, past a bound...).
+    skipped_files: list[dict[str, str]] = field(default_factory=list)
     changed_files: list[str] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     scaling: list[dict[str, Any]] = field(default_factory=list)
@@ -234,6 +241,19 @@ class Store:
             db.execute(
                 "INSERT OR IGNORE INTO runs(id, started_at, finished_at, command, details) VALUES (?, ?, ?, ?, ?)",
                 (run.id, run.started_at, run.finished_at, run.command, json.dumps(run.details)),
+            )
+
+    def test_set(self, spec_hash: str) -> dict[str, Any] | None:
+        """The test set the reference defines for a spec version (`TestSet.as_dict()`), if recorded."""
+        row = self._db.execute("SELECT test_set FROM test_sets WHERE spec_hash = ?", (spec_hash,)).fetchone()
+        return None if row is None else dict(json.loads(row["test_set"]))
+
+    def save_test_set(self, spec_hash: str, test_set: Mapping[str, Any]) -> None:
+        """Record the test set of a spec version."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO test_sets(spec_hash, test_set) VALUES (?, ?)",
+                (spec_hash, json.dumps(test_set)),
             )
 
     def artifact_dir(self, key: str) -> Path:

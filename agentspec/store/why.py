@@ -1,0 +1,33 @@
+"""Why an attempt did not pass, in one line per reason: the error, the required tests that did not pass, tampering."""
+
+from __future__ import annotations
+
+from agentspec.store.sqlite import AttemptRecord
+
+
+def why_not_passed(record: AttemptRecord, limit: int = 5) -> list[str]:
+    """One line per reason `record` did not pass (empty when it passed), at most `limit` test lines."""
+    if record.outcome == "passed":
+        return []
+    lines = []
+    if record.error:
+        lines.append(_clip(" ".join(record.error.split())))
+    if record.tampered:
+        lines.append("changed protected files (restored for grading): " + ", ".join(record.tampered[:limit]))
+    tests = [(u["id"], u["reason"]) for u in record.unmet]
+    if not tests and not record.fail_to_pass and record.failure_kind in ("tests_failed", "tests_missing"):
+        # A record from before test sets: its failing tests, from the per-test list.
+        tests = [(t["id"], t.get("reason") or _first_line(t)) for t in record.tests if t["outcome"] != "passed"]
+    lines += [f"{test_id}: {reason}" for test_id, reason in tests[:limit]]
+    if len(tests) > limit:
+        lines.append(f"... and {len(tests) - limit} more tests")
+    return lines
+
+
+def _first_line(test: dict[str, str]) -> str:
+    message = next((line.strip() for line in test.get("message", "").splitlines() if line.strip()), "")
+    return f"{test['outcome']}: {message}" if message else test["outcome"]
+
+
+def _clip(line: str) -> str:
+    return line if len(line) <= 300 else line[:299] + "…"
