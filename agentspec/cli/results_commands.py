@@ -27,6 +27,18 @@ def add_commands(commands: Any) -> None:
     merge.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
     merge.set_defaults(handler=cmd_merge)
 
+    regrade = commands.add_parser(
+        "regrade", help="grade stored final workspaces again against the specs' current tests (no agent runs)"
+    )
+    regrade.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec files or folders (current versions)")
+    regrade.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
+    regrade.add_argument("--run", dest="run_id", help="only this run's attempts")
+    regrade.add_argument(
+        "--task", "-k", action="append", default=[], metavar="PATTERN", help="task id glob, tag:NAME or kind:NAME"
+    )
+    regrade.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="how tests are confined")
+    regrade.set_defaults(handler=cmd_regrade)
+
 
 def open_results(folder: Path) -> Store:
     """The results store in `folder`, which must exist."""
@@ -78,3 +90,45 @@ def cmd_merge(args: argparse.Namespace) -> int:
             for key, kept in done.conflicts:
                 print(f"  {key}: already recorded with other content; this one kept as {kept}")
     return 1 if refused else 0
+
+
+def cmd_regrade(args: argparse.Namespace) -> int:
+    """Regrade the selected attempts whose task is among the given specs; print each verdict change."""
+    import asyncio
+
+    from agentspec.runner.regrade import Regraded, regrade
+    from agentspec.runner.sweep import make_work_root
+    from agentspec.runner.tree import remove_tree
+    from agentspec.sandbox import Sandbox
+    from agentspec.spec.suite import load_specs
+
+    specs = load_specs(args.paths)
+    ids = {spec.id for spec in specs}
+    with open_results(args.results) as store:
+        if args.run_id and args.run_id not in {r.id for r in store.runs()}:
+            raise UsageError(f"no run {args.run_id!r} in {args.results}/")
+        records = [
+            r
+            for r in store.attempts(args.run_id)
+            if r.task in ids and selects(args.task, r.task, *spec_labels(store, r.spec_hash))
+        ]
+        if not records:
+            raise UsageError("no recorded attempt of these specs matches; nothing to regrade")
+
+        def show(done: Regraded) -> None:
+            before = "/".join(filter(None, done.before))
+            if done.after is None:
+                print(f"{done.task} {done.key}: {before}, left as it is: {done.note}")
+            else:
+                after = "/".join(filter(None, done.after))
+                change = "unchanged" if done.after == done.before else f"{before} -> {after}"
+                print(f"{done.task} {done.key}: {change} ({done.note})")
+
+        work_root = make_work_root()
+        try:
+            results = asyncio.run(regrade(store, specs, records, Sandbox(args.sandbox), work_root, show))
+        finally:
+            remove_tree(work_root)
+    changed = sum(1 for r in results if r.after is not None and r.after != r.before)
+    print(f"Regraded {sum(1 for r in results if r.after is not None)} of {len(results)} attempts; {changed} changed.")
+    return 0

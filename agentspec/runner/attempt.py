@@ -223,7 +223,7 @@ def _record(
             record.pass_to_pass = test_set.outcomes(grade, test_set.pass_to_pass)
         else:
             record.tests_passed, record.tests_total = grade.tests_passed, grade.tests_total
-        record.outcome, record.failure_kind = _verdict(result, grade, unmet if required else None)
+        record.outcome, record.failure_kind = verdict(result, grade, unmet if required else None)
     if done.failed is not None:
         _mark_error(record, done.failed)
     elif grade is None:
@@ -239,7 +239,7 @@ def _mark_error(record: AttemptRecord, failed: StepFailed) -> None:
     record.details = {**record.details, "step_traceback": failed.detail[-4000:]}
 
 
-def _verdict(result: AgentResult, grade: Grade, unmet: list[Unmet] | None) -> tuple[str, str | None]:
+def verdict(result: AgentResult, grade: Grade, unmet: list[Unmet] | None) -> tuple[str, str | None]:
     """Passed when every required test passed (with no test set: when every test passed) and nothing voids the run."""
     voided = grade.failure_kind in VOIDING_KINDS
     passed = (not voided and not unmet) if unmet is not None else grade.passed

@@ -124,7 +124,7 @@ class Runner:
     async def _run_one(self, attempt: Attempt, work_root: Path) -> tuple[AttemptRecord, Path | None]:
         """One attempt through the executor; whatever goes wrong on the way is that attempt's error record."""
         try:
-            test_set = await self._test_set(attempt.spec, work_root)
+            test_set = await self.test_set(attempt.spec, work_root)
         except Exception as exc:  # the spec's own grading broke: every attempt of it says so, the run goes on
             return error_record(attempt, "grading_error", f"grading the starter and reference: {describe(exc)}"), None
         context = AttemptContext(self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s)
@@ -142,7 +142,7 @@ class Runner:
             record.error = f"storing the attempt's artifacts: {describe(exc)}"
             self.store.record(record, None)
 
-    async def _test_set(self, spec: Spec, work_root: Path) -> TestSet:
+    async def test_set(self, spec: Spec, work_root: Path) -> TestSet:
         """The test set the reference defines, graded once per spec version and kept in the store."""
         key = spec.content_hash()
         if key not in self._test_sets:

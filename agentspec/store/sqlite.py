@@ -56,6 +56,17 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_by_attempt ON findings(attempt_key);
 CREATE TABLE IF NOT EXISTS baselines (spec_hash TEXT PRIMARY KEY, tests TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS specs (spec_hash TEXT PRIMARY KEY, spec TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS grades (
+    attempt_key TEXT NOT NULL REFERENCES attempts(key) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    graded_at REAL NOT NULL,
+    spec_hash TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    failure_kind TEXT,
+    tests_passed INTEGER NOT NULL,
+    tests_total INTEGER NOT NULL,
+    PRIMARY KEY (attempt_key, number)
+);
 CREATE TABLE IF NOT EXISTS test_sets (spec_hash TEXT PRIMARY KEY, test_set TEXT NOT NULL);
 """
 
@@ -100,6 +111,8 @@ class AttemptRecord:
     finished_at: float = 0.0
     # Where the attempt ran: {"machine": ..., "bundle": ...} once merged from another results store.
     origin: dict[str, Any] = field(default_factory=dict)
+    # The grade shown, once regraded: {"number": n, "spec_hash": ..., "graded_at": ...} (grade 0 is the run's).
+    regraded: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """A plain dict, JSON-ready."""
@@ -255,6 +268,64 @@ class Store:
                 "INSERT OR REPLACE INTO test_sets(spec_hash, test_set) VALUES (?, ?)",
                 (spec_hash, json.dumps(test_set)),
             )
+
+    def add_grade(
+        self,
+        record: AttemptRecord,
+        before: tuple[str, str | None, int, int],
+        spec_hash: str,
+        output: str,
+        graded_at: float,
+    ) -> int:
+        """Store a regrade of `record` (already holding the new verdict) as its next grade; return the grade's number.
+
+        The first regrade also keeps the run's own grade as number 0. The attempt then shows the new grade.
+        """
+        with self._transaction() as db:
+            (last,) = db.execute("SELECT MAX(number) FROM grades WHERE attempt_key = ?", (record.key,)).fetchone()
+            if last is None:
+                previous = record.regraded.get("spec_hash", record.spec_hash)
+                db.execute(
+                    "INSERT INTO grades VALUES (?, 0, ?, ?, ?, ?, ?, ?)",
+                    (record.key, record.finished_at, previous, *before),
+                )
+                last = 0
+            number = int(last) + 1
+            record.regraded = {"number": number, "spec_hash": spec_hash, "graded_at": graded_at}
+            db.execute(
+                "INSERT INTO grades VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.key,
+                    number,
+                    graded_at,
+                    spec_hash,
+                    record.outcome,
+                    record.failure_kind,
+                    record.tests_passed,
+                    record.tests_total,
+                ),
+            )
+            db.execute(
+                "UPDATE attempts SET outcome = ?, failure_kind = ?, tests_passed = ?, tests_total = ?, record = ?"
+                " WHERE key = ?",
+                (
+                    record.outcome,
+                    record.failure_kind,
+                    record.tests_passed,
+                    record.tests_total,
+                    json.dumps(record.as_dict()),
+                    record.key,
+                ),
+            )
+        folder = self.artifact_dir(record.key)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"test-output-grade-{number}.txt").write_text(output, encoding="utf-8")
+        return number
+
+    def grades(self, key: str) -> list[dict[str, Any]]:
+        """Every grade of an attempt, oldest first (empty when it was never regraded)."""
+        rows = self._db.execute("SELECT * FROM grades WHERE attempt_key = ? ORDER BY number", (key,)).fetchall()
+        return [dict(r) for r in rows]
 
     def artifact_dir(self, key: str) -> Path:
         """Where the artifacts of attempt `key` live once recorded."""
