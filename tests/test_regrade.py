@@ -38,11 +38,11 @@ def add(a, b):
     return a + b
 '''
 """
-NEGATIVES = '''
+NEGATIVES = """
 
 def test_add_negative():
     assert add(-1, -1) == -2
-'''
+"""
 # A half-right solution: positive numbers only.
 HALF = "command:sh -c 'printf \"def add(a, b):\\n    return a + b if a > 0 else 0\\n\" > calc.py'"
 
