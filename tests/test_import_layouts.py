@@ -12,7 +12,7 @@ from agentspec.errors import UsageError
 from agentspec.runner.collect import check_layouts_sync, exception_line
 from agentspec.sandbox import Sandbox
 from agentspec.spec.authoring import import_folder
-from agentspec.spec.model import Spec
+from agentspec.spec.model import Spec, TestFile
 from tests.conftest import RunCli
 
 CALC_TEST = (
@@ -212,3 +212,13 @@ def test_exception_line_picks_the_exception_from_a_pytest_report() -> None:
     assert exception_line(report) == "ModuleNotFoundError: No module named 'helpers'"
     assert exception_line("E   assert 1 == 2\nE   AssertionError: nope\n") == "AssertionError: nope"
     assert exception_line("") == "unknown error"
+
+
+def test_a_spec_with_a_conftest_is_collected_apart_from_the_others(tmp_path: Path) -> None:
+    """A conftest's hooks see every item of a pytest run: batched with other specs it would drop their tests."""
+    picky = make_spec("picky", "picky", GOOD_TEST.format(m="picky"), "def value():\n    return 1\n")
+    conftest = "def pytest_collection_modifyitems(items):\n    items[:] = [i for i in items if 'picky' in i.nodeid]\n"
+    picky = picky.model_copy(update={"tests": [*picky.tests, TestFile(path="conftest.py", content=conftest)]})
+    other = make_spec("other", "other", GOOD_TEST.format(m="other"), "def value():\n    return 1\n")
+    checks = check_layouts_sync([picky, other], Sandbox("auto"), tmp_path)
+    assert [(c.problems, c.reference.tests) for c in checks] == [([], 1), ([], 1)]
