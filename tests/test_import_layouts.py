@@ -109,8 +109,9 @@ def test_instructions_file_option_and_its_errors(tmp_path: Path) -> None:
     (tmp_path / "empty.md").write_text("  \n")
     with pytest.raises(UsageError, match="empty"):
         import_folder(folder, "calc", instructions_file=tmp_path / "empty.md")
+    (folder / "README.md").write_text("\n")
     generic = tomllib.loads(import_folder(folder, "calc").text)
-    assert "do not edit the tests" in generic["instructions"]
+    assert "do not edit the tests" in generic["instructions"]  # an empty README is not a prompt
 
 
 def test_a_solution_folder_inside_the_task_that_is_not_passed_is_refused(tmp_path: Path) -> None:
