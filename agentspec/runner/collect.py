@@ -132,18 +132,17 @@ def _module_names(spec: Spec) -> set[str]:
 async def _check_batch(
     members: list[tuple[int, Spec]], sandbox: Sandbox, folder: Path
 ) -> dict[int, LayoutCheck] | None:
-    """Collect one batch on both sides; None when a side's pytest run ended abnormally."""
-    sides: dict[str, dict[int, Collection]] = {}
+    """Collect one batch on both sides at once; None when a side's pytest run ended abnormally."""
     for side in ("starter", "reference"):
-        root = folder / side
         for index, spec in members:
             code = spec.files if side == "starter" else reference_files(spec)
-            write_files(root / _slot(index, len(members)), [*code, *spec.tests])
-        collected = await _collect(members, root, folder / f"{side}-report", sandbox)
-        if collected is None:
-            return None
-        sides[side] = collected
-    return {index: LayoutCheck(spec, sides["starter"][index], sides["reference"][index]) for index, spec in members}
+            write_files(folder / side / _slot(index, len(members)), [*code, *spec.tests])
+    starter, reference = await asyncio.gather(
+        *(_collect(members, folder / side, folder / f"{side}-report", sandbox) for side in ("starter", "reference"))
+    )
+    if starter is None or reference is None:
+        return None
+    return {index: LayoutCheck(spec, starter[index], reference[index]) for index, spec in members}
 
 
 def _slot(index: int, size: int) -> str:
