@@ -12,7 +12,7 @@ from agentspec.errors import UsageError
 from agentspec.runner.collect import check_layouts_sync, exception_line
 from agentspec.sandbox import Sandbox
 from agentspec.spec.authoring import import_folder
-from agentspec.spec.model import Spec
+from agentspec.spec.model import Spec, TestFile
 from tests.conftest import RunCli
 
 CALC_TEST = (
@@ -109,8 +109,9 @@ def test_instructions_file_option_and_its_errors(tmp_path: Path) -> None:
     (tmp_path / "empty.md").write_text("  \n")
     with pytest.raises(UsageError, match="empty"):
         import_folder(folder, "calc", instructions_file=tmp_path / "empty.md")
+    (folder / "README.md").write_text("\n")
     generic = tomllib.loads(import_folder(folder, "calc").text)
-    assert "do not edit the tests" in generic["instructions"]
+    assert "do not edit the tests" in generic["instructions"]  # an empty README is not a prompt
 
 
 def test_a_solution_folder_inside_the_task_that_is_not_passed_is_refused(tmp_path: Path) -> None:
@@ -212,3 +213,13 @@ def test_exception_line_picks_the_exception_from_a_pytest_report() -> None:
     assert exception_line(report) == "ModuleNotFoundError: No module named 'helpers'"
     assert exception_line("E   assert 1 == 2\nE   AssertionError: nope\n") == "AssertionError: nope"
     assert exception_line("") == "unknown error"
+
+
+def test_a_spec_with_a_conftest_is_collected_apart_from_the_others(tmp_path: Path) -> None:
+    """A conftest's hooks see every item of a pytest run: batched with other specs it would drop their tests."""
+    picky = make_spec("picky", "picky", GOOD_TEST.format(m="picky"), "def value():\n    return 1\n")
+    conftest = "def pytest_collection_modifyitems(items):\n    items[:] = [i for i in items if 'picky' in i.nodeid]\n"
+    picky = picky.model_copy(update={"tests": [*picky.tests, TestFile(path="conftest.py", content=conftest)]})
+    other = make_spec("other", "other", GOOD_TEST.format(m="other"), "def value():\n    return 1\n")
+    checks = check_layouts_sync([picky, other], Sandbox("auto"), tmp_path)
+    assert [(c.problems, c.reference.tests) for c in checks] == [([], 1), ([], 1)]

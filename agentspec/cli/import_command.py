@@ -25,7 +25,9 @@ def add_import_command(commands: Any) -> None:
     imported = commands.add_parser(
         "import", help="turn a folder of code and tests (or Exercism exercises) into spec files"
     )
-    imported.add_argument("dir", type=Path, help="the folder: code plus tests, or an exercise / exercises tree")
+    imported.add_argument(
+        "dir", type=Path, metavar="DIR", help="the folder: code plus tests, or an exercise / exercises tree"
+    )
     imported.add_argument(
         "--from",
         dest="layout",
@@ -34,20 +36,24 @@ def add_import_command(commands: Any) -> None:
         help="the folder's layout: 'folder' (default) or 'exercism' (one exercise or exercises/practice/)",
     )
     imported.add_argument("--id", help="the spec's id (required for a folder)")
-    imported.add_argument("--tests", type=Path, help="a folder of tests kept apart from the code")
-    imported.add_argument("--solution", type=Path, help="a folder whose files overlay the starter: the reference")
+    imported.add_argument("--tests", type=Path, metavar="DIR", help="a folder of tests kept apart from the code")
+    imported.add_argument(
+        "--solution", type=Path, metavar="DIR", help="a folder whose files overlay the starter: the reference"
+    )
     imported.add_argument("--title", help="one line for tables (default: from the id)")
     imported.add_argument("--kind", help="what sort of task (default: bug-fix)")
-    imported.add_argument("--instructions", help="the prompt the agent gets")
+    imported.add_argument("--instructions", metavar="TEXT", help="the prompt the agent gets")
     imported.add_argument(
         "--instructions-file",
         type=Path,
+        metavar="FILE",
         help="a file holding the prompt (default: instructions.md or README.md in the folder, if any)",
     )
     imported.add_argument(
         "-o",
         "--output",
         type=Path,
+        metavar="PATH",
         help="write the spec here (default: print it); with --from exercism, the suite folder to write into",
     )
     imported.add_argument(
@@ -55,7 +61,9 @@ def add_import_command(commands: Any) -> None:
         action="store_true",
         help="skip collecting the tests against the starter and the solution before writing",
     )
-    imported.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto")
+    imported.add_argument(
+        "--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="how the layout check runs pytest"
+    )
     imported.set_defaults(handler=cmd_import)
 
 

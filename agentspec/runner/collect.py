@@ -8,8 +8,9 @@ collection error against the starter is normal: a TDD task's tests import names 
 
 Starting pytest costs about a second on a busy machine, so specs are collected in batches: one pytest
 run per side collects every spec of a batch, each materialised in a folder of its own. Specs in a
-batch share no top-level module name (they would shadow each other on `sys.path`); a spec with a custom
-grading command is collected alone; a batch whose run ends abnormally is collected again one spec at a time.
+batch share no module name (they would shadow each other on `sys.path`); a spec with a custom grading
+command, a conftest or a pytest config is collected alone (their effect is not confined to a folder);
+a batch whose run ends abnormally is collected again one spec at a time.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from agentspec.runner.grade import DEFAULT_COMMAND, run_pytest
 from agentspec.runner.workspace import reference_files, write_files
 from agentspec.sandbox import Sandbox
-from agentspec.spec.model import Spec, TestFile
+from agentspec.spec.model import PYTEST_CONTROL_FILES, Spec, TestFile
 
 # pytest's exit codes for "collected", "some tests failed" (not run here), "collection errors", "no tests".
 _NORMAL_EXITS = frozenset({0, 1, 2, 5})
@@ -100,7 +101,7 @@ def _batches(specs: Sequence[Spec]) -> list[list[int]]:
     batches: list[tuple[list[int], set[str]]] = []
     for index, spec in enumerate(specs):
         names = _module_names(spec)
-        if spec.grading.command != DEFAULT_COMMAND:
+        if spec.grading.command != DEFAULT_COMMAND or _controls_pytest(spec):
             batches.append(([index], {"*"}))
             continue
         for members, taken in batches:
@@ -111,6 +112,11 @@ def _batches(specs: Sequence[Spec]) -> list[list[int]]:
         else:
             batches.append(([index], set(names)))
     return [members for members, _ in batches]
+
+
+def _controls_pytest(spec: Spec) -> bool:
+    """Whether the spec has a conftest or pytest config, whose effect reaches beyond its folder in a batch."""
+    return any(PurePosixPath(f.path).name in PYTEST_CONTROL_FILES for f in [*spec.files, *spec.tests, *spec.solution])
 
 
 def _module_names(spec: Spec) -> set[str]:
@@ -126,18 +132,17 @@ def _module_names(spec: Spec) -> set[str]:
 async def _check_batch(
     members: list[tuple[int, Spec]], sandbox: Sandbox, folder: Path
 ) -> dict[int, LayoutCheck] | None:
-    """Collect one batch on both sides; None when a side's pytest run ended abnormally."""
-    sides: dict[str, dict[int, Collection]] = {}
+    """Collect one batch on both sides at once; None when a side's pytest run ended abnormally."""
     for side in ("starter", "reference"):
-        root = folder / side
         for index, spec in members:
             code = spec.files if side == "starter" else reference_files(spec)
-            write_files(root / _slot(index, len(members)), [*code, *spec.tests])
-        collected = await _collect(members, root, folder / f"{side}-report", sandbox)
-        if collected is None:
-            return None
-        sides[side] = collected
-    return {index: LayoutCheck(spec, sides["starter"][index], sides["reference"][index]) for index, spec in members}
+            write_files(folder / side / _slot(index, len(members)), [*code, *spec.tests])
+    starter, reference = await asyncio.gather(
+        *(_collect(members, folder / side, folder / f"{side}-report", sandbox) for side in ("starter", "reference"))
+    )
+    if starter is None or reference is None:
+        return None
+    return {index: LayoutCheck(spec, starter[index], reference[index]) for index, spec in members}
 
 
 def _slot(index: int, size: int) -> str:

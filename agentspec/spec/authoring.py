@@ -272,16 +272,19 @@ def _instructions(folder: Path, text: str | None, file: Path | None) -> tuple[st
     places = [folder, folder.parent] if folder.name == "starter" else [folder]
     candidates = [file] if file is not None else [place / name for place in places for name in _INSTRUCTION_FILES]
     for candidate in candidates:
-        if candidate.is_file() and not candidate.is_symlink():
-            try:
-                found = candidate.read_bytes().decode("utf-8")
-            except UnicodeDecodeError:
-                raise UsageError(f"{candidate}: the instructions file is not UTF-8 text") from None
-            if not found.strip():
-                raise UsageError(f"{candidate}: the instructions file is empty")
+        if not candidate.is_file() or candidate.is_symlink():
+            if file is not None:
+                raise UsageError(f"{candidate}: no such instructions file")
+            continue
+        try:
+            found = candidate.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            found = None
+        if found and found.strip():
             return found, candidate
-        if file is not None:
-            raise UsageError(f"{candidate}: no such instructions file")
+        if file is not None:  # a file found by name that is empty or binary is simply not the prompt
+            what = "not UTF-8 text" if found is None else "empty"
+            raise UsageError(f"{candidate}: the instructions file is {what}")
     return None, None
 
 
