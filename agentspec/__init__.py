@@ -52,7 +52,7 @@ _EXPORTS = {
     "load_spec": "agentspec.spec.load",
     "load_specs": "agentspec.spec.suite",
     "load_suite": "agentspec.spec.suite",
-    "make_executor": "agentspec.runner.executor",
+    "make_executor": "agentspec.runner.executors",
     "plan": "agentspec.runner.plan",
     "preflight": "agentspec.providers",
     "register_agent": "agentspec.agents.base",
@@ -136,7 +136,8 @@ if TYPE_CHECKING:
     from agentspec.review.config import ReviewConfig
     from agentspec.review.finding import Finding
     from agentspec.review.rule import Rule
-    from agentspec.runner.executor import Executor, LocalExecutor, make_executor
+    from agentspec.runner.executor import Executor, LocalExecutor
+    from agentspec.runner.executors import make_executor
     from agentspec.runner.plan import Attempt, Cell, plan
     from agentspec.runner.run import Runner
     from agentspec.sandbox import Sandbox, SandboxLimits

@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from agentspec.cli.display import AttemptProgress
     from agentspec.cli.run_setup import cells_to_run, check_cells, check_matrix, make_agents, preflight_endpoints
     from agentspec.providers import ProviderSettings
-    from agentspec.runner.executor import make_executor
+    from agentspec.runner.executors import make_executor
     from agentspec.runner.plan import plan
     from agentspec.runner.run import Runner
     from agentspec.sandbox import Sandbox

@@ -8,13 +8,11 @@ this machine, and both do it with the same function, `run_attempt`: here, or on 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from agentspec.agents.base import Agent
-from agentspec.config import EXECUTORS
-from agentspec.errors import UsageError
 from agentspec.runner.attempt import AttemptContext, run_attempt
 from agentspec.runner.plan import Attempt
 from agentspec.runner.testset import TestSet
@@ -69,14 +67,3 @@ class LocalExecutor(Executor):
     ) -> tuple[AttemptRecord, Path]:
         """Call `run_attempt` here."""
         return await run_attempt(attempt, agent, context, test_set)
-
-
-def make_executor(name: str, *, address: str | None = None, runtime_env: Mapping[str, Any] | None = None) -> Executor:
-    """The executor called `name`; `address` and `runtime_env` are the Ray cluster's, ignored by `local`."""
-    if name == "local":
-        return LocalExecutor()
-    if name == "ray":
-        from agentspec.runner.ray_executor import RayExecutor
-
-        return RayExecutor(address, runtime_env=runtime_env)
-    raise UsageError(f"unknown executor {name!r}; choose from {', '.join(EXECUTORS)}")
