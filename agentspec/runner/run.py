@@ -16,6 +16,7 @@ from agentspec.runner.attempt import AttemptContext, Reviewer
 from agentspec.runner.executor import Executor, LocalExecutor
 from agentspec.runner.grade import INTERNAL_ERROR_ID, run_tests
 from agentspec.runner.plan import Attempt
+from agentspec.runner.provenance import attempt_provenance
 from agentspec.runner.review_step import review_changed_files
 from agentspec.runner.workspace import write_files
 from agentspec.sandbox import Sandbox
@@ -119,6 +120,9 @@ class Runner:
                     record, artifacts = await self.executor.run(attempt, agent, context, baseline)
                 record.run_id = run.id
                 record.backend = dict(self.backends.get(attempt.model, {}))
+                if not record.backend and isinstance(record.details.get("backend"), dict):
+                    record.backend = dict(record.details["backend"])  # described by the agent itself
+                record.provenance = attempt_provenance(attempt.agent, record.details, record.backend)
                 self.store.record(record, artifacts)
                 shutil.rmtree(work_root / attempt.key, ignore_errors=True)
                 outcome.ran.append(record)

@@ -90,6 +90,8 @@ class AttemptRecord:
     backend: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     finished_at: float = 0.0
+    # What the attempt ran on (agentspec.runner.provenance); empty in records made before it was kept.
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """A plain dict, JSON-ready."""
