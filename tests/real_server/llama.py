@@ -103,9 +103,19 @@ class LlamaServer:
 
 
 def start(
-    folder: Path | None = None, *, ctx: int = 16384, slots: int = 2, n_predict: int = 256, wait_s: float = 600
+    folder: Path | None = None,
+    *,
+    ctx: int = 16384,
+    slots: int = 2,
+    n_predict: int = 256,
+    wait_s: float = 600,
+    lock_wait_s: float = 300,
 ) -> LlamaServer:
-    """Provision if needed and start a server on a free loopback port; stop it with `stop()`."""
+    """Provision if needed and start a server on a free loopback port; stop it with `stop()`.
+
+    A provisioning of the same folder that is still running elsewhere (`.ci/run`'s, a build) is waited for
+    `lock_wait_s` at most, then reported as the step that failed.
+    """
     folder = folder or cache_dir()
     port = free_port()
     env = {
@@ -113,6 +123,7 @@ def start(
         "LLAMA_SLOTS": str(slots),
         "LLAMA_N_PREDICT": str(n_predict),
         "LLAMA_WAIT_S": str(int(wait_s)),
+        "LLAMA_LOCK_WAIT_S": str(int(lock_wait_s)),
     }
     out = _script(folder, str(port), env, wait_s + 1800)
     return LlamaServer(int(out.strip().splitlines()[-1]), port, ctx, slots, n_predict, folder / f"server-{port}.log")
