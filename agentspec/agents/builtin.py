@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent
@@ -129,11 +129,14 @@ class BuiltinAgent(Agent):
         if task.endpoint is None:
             missing = "the builtin agent needs a model (--model provider/name)"
             return AgentResult(error=missing, failure_kind="harness_error")
-        details: dict[str, Any] = {"provider": self._settings_facts(task)}
+        settings = self.settings
+        if task.limits.max_tokens is not None:
+            settings = replace(settings, max_tokens=task.limits.max_tokens)  # the spec's own reply limit wins
+        details: dict[str, Any] = {"provider": self._settings_facts(task, settings)}
         kind: str | None = None
         error: str | None = None
         try:
-            async with provider_for(task.endpoint, self.settings) as provider:
+            async with provider_for(task.endpoint, settings) as provider:
                 backend = task.endpoint.model in self.backends or self.check_backend
                 if backend:
                     async with asyncio.timeout(task.limits.time_s):
@@ -164,17 +167,17 @@ class BuiltinAgent(Agent):
             details=details,
         )
 
-    def _settings_facts(self, task: AgentTask) -> dict[str, Any]:
+    def _settings_facts(self, task: AgentTask, settings: ProviderSettings) -> dict[str, Any]:
         assert task.endpoint is not None
-        timeouts = self.settings.timeouts_for(task.endpoint.provider, task.endpoint.name)
+        timeouts = settings.timeouts_for(task.endpoint.provider, task.endpoint.name)
         return {
             "model": task.endpoint.model,
             "base_url": task.endpoint.base_url,
-            "stream": self.settings.stream,
-            "think": self.settings.think,
-            "num_ctx": self.settings.num_ctx,
-            "max_tokens": self.settings.max_tokens,
-            "temperature": self.settings.temperature,
+            "stream": settings.stream,
+            "think": settings.think,
+            "num_ctx": settings.num_ctx,
+            "max_tokens": settings.max_tokens,
+            "temperature": settings.temperature,
             "timeouts": asdict(timeouts),
         }
 
@@ -222,13 +225,13 @@ class BuiltinAgent(Agent):
                 progress.truncation_streak += 1
                 entry["truncated"] = True
                 if progress.truncation_streak >= options.max_truncations:
-                    limit = self.settings.max_tokens
+                    limit = provider.settings.max_tokens
                     return "output_truncated", (
                         f"{progress.truncation_streak} replies in a row were cut off at the output limit "
                         f"({limit if limit is not None else 'the server default'} tokens)"
                     )
                 if not reply.message.tool_calls or any(c.error for c in reply.message.tool_calls):
-                    messages += self._truncated(reply)
+                    messages += self._truncated(reply, provider.settings.max_tokens)
                     continue
             else:
                 progress.truncation_streak = 0
@@ -245,10 +248,10 @@ class BuiltinAgent(Agent):
                 streak = progress.format_streak
                 return "tool_format", f"{streak} turns in a row of malformed tool calls: {progress.unrecovered}"
 
-    def _truncated(self, reply: Reply) -> list[Message]:
+    def _truncated(self, reply: Reply, max_tokens: int | None) -> list[Message]:
         """What the model is told after a reply cut off at max_tokens: its unfinished calls were not run."""
         calls = reply.message.tool_calls
-        limit = self.settings.max_tokens if self.settings.max_tokens is not None else "the server's"
+        limit = max_tokens if max_tokens is not None else "the server's"
         lost = f" and its {len(calls)} tool call(s) were not run" if calls else ""
         nudge = TRUNCATION_NUDGE.format(limit=limit, lost=lost)
         results = [Message("tool", nudge, tool_call_id=c.id, tool_name=c.name, is_error=True) for c in calls]

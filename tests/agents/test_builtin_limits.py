@@ -17,7 +17,7 @@ from agentspec.providers import ProviderSettings
 from agentspec.runner.workspace import make_workspace
 from agentspec.sandbox import Sandbox
 from agentspec.serve import ModelServer, serve_in_thread
-from agentspec.spec.model import Spec
+from agentspec.spec.model import Limits, Spec
 from agentspec.spec.suite import load_specs
 from tests.conftest import SPECS
 
@@ -82,3 +82,15 @@ def test_without_preflight_the_agent_asks_the_server_nothing_first(
     result = act(agent, specs[0], "openai/reference", server, tmp_path)
     assert result.failure_kind is None and "backend" not in result.details
     assert {r.path for r in server.requests} == {"/v1/chat/completions"}
+
+
+def test_a_spec_s_own_max_tokens_is_sent_and_enters_its_hash(
+    specs: list[Spec], server: ModelServer, tmp_path: Path
+) -> None:
+    spec = specs[0].model_copy(update={"limits": Limits(**{**specs[0].limits.model_dump(), "max_tokens": 8})})
+    assert spec.content_hash() != specs[0].content_hash()
+    server.clear_requests()
+    result = act(BuiltinAgent(ProviderSettings(backoff_s=0.01)), spec, "anthropic/reference", server, tmp_path)
+    assert result.failure_kind == "output_truncated" and result.details["provider"]["max_tokens"] == 8
+    sent = [r.body for r in server.requests if r.path == "/v1/messages"]
+    assert [b["max_tokens"] for b in sent if isinstance(b, dict)] == [8, 8]
