@@ -4,8 +4,10 @@ Each turn sends the conversation, runs the tool calls the model makes (in the sa
 workspace only), and sends the results back, until the model answers without a tool call or a
 limit (turns, wall time, tokens) is reached. A malformed call (written as plain text, arguments that
 are not JSON, an unknown tool) gets an error result and the loop goes on; a model that never makes a
-well-formed call again ends as `tool_format`. Every turn is recorded: request time, time to first
-token, tokens, text, tool calls and their results (clipped).
+well-formed call again ends as `tool_format`. A reply cut off at max_tokens is never taken as the
+answer: the model is told and goes on, and replies cut off twice in a row end as `output_truncated`.
+Every turn is recorded: request time, time to first token, tokens (the cached part of the prompt
+too), text, tool calls and their results (clipped).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent
@@ -29,6 +31,10 @@ the workspace, without network). Paths are relative to the workspace root.
 Call tools through the tool-calling interface, never by writing them in your message.
 Do not change the test files. When the task is done, reply with a short summary and no tool call.
 """
+TRUNCATION_NUDGE = (
+    "Your last reply was cut off at the output limit ({limit} tokens), so it was not finished{lost}. "
+    "Continue, in shorter replies: write a big file in several edits rather than one call."
+)
 FORMAT_NUDGE = (
     "Your last message contains a tool call written as text ({marker}), so nothing was run. "
     "Call the tools through the tool-calling interface (a function call), not in the message text."
@@ -51,6 +57,7 @@ class BuiltinOptions:
 
     Attributes:
         max_format_errors: Turns in a row with malformed tool calls before the attempt ends as `tool_format`.
+        max_truncations: Replies in a row cut off at max_tokens before the attempt ends as `output_truncated`.
         shell_timeout_s: Longest run of one `run_shell` command.
         tool_output_chars: Tool results are clipped to this many characters for the model.
         transcript_chars: Texts and tool results are clipped to this many characters in the transcript.
@@ -58,6 +65,7 @@ class BuiltinOptions:
     """
 
     max_format_errors: int = 3
+    max_truncations: int = 2
     shell_timeout_s: float = 120.0
     tool_output_chars: int = 30_000
     transcript_chars: int = 2_000
@@ -77,6 +85,9 @@ class _Progress:
     tool_calls: int = 0
     format_errors: int = 0
     format_streak: int = 0
+    truncations: int = 0
+    truncation_streak: int = 0
+    tokens_cached: int = 0
     unrecovered: str | None = None
 
     def elapsed(self) -> float:
@@ -94,6 +105,8 @@ class BuiltinAgent(Agent):
         settings: ProviderSettings | None = None,
         options: BuiltinOptions | None = None,
         backends: dict[str, BackendInfo] | None = None,
+        *,
+        check_backend: bool = True,
     ) -> None:
         """Configure the agent.
 
@@ -102,10 +115,13 @@ class BuiltinAgent(Agent):
             options: Loop settings beyond the spec's limits.
             backends: Preflight results by `provider/name`, stored with each attempt; a model missing
                 here is described once (by its server) on first use.
+            check_backend: Whether to ask the server about a model missing from `backends` and require
+                tool support; False (`--no-preflight`) goes straight to the first turn.
         """
         self.settings = settings or ProviderSettings()
         self.options = options or BuiltinOptions()
         self.backends: dict[str, BackendInfo] = dict(backends or {})
+        self.check_backend = check_backend
 
     async def act(self, task: AgentTask) -> AgentResult:
         """Run the loop on `task`; every failure is returned as data."""
@@ -113,13 +129,18 @@ class BuiltinAgent(Agent):
         if task.endpoint is None:
             missing = "the builtin agent needs a model (--model provider/name)"
             return AgentResult(error=missing, failure_kind="harness_error")
-        details: dict[str, Any] = {"provider": self._settings_facts(task)}
+        settings = self.settings
+        if task.limits.max_tokens is not None:
+            settings = replace(settings, max_tokens=task.limits.max_tokens)  # the spec's own reply limit wins
+        details: dict[str, Any] = {"provider": self._settings_facts(task, settings)}
         kind: str | None = None
         error: str | None = None
         try:
-            async with provider_for(task.endpoint, self.settings) as provider:
-                async with asyncio.timeout(task.limits.time_s):
-                    details["backend"] = (await self._backend(provider, task)).as_dict()
+            async with provider_for(task.endpoint, settings) as provider:
+                backend = task.endpoint.model in self.backends or self.check_backend
+                if backend:
+                    async with asyncio.timeout(task.limits.time_s):
+                        details["backend"] = (await self._backend(provider, task)).as_dict()
                 kind, error = await self._loop(provider, task, progress)
         except BackendError as exc:
             kind, error = exc.failure_kind, str(exc)
@@ -131,6 +152,8 @@ class BuiltinAgent(Agent):
             retries=progress.retries,
             tool_calls=progress.tool_calls,
             format_errors=progress.format_errors,
+            truncated_replies=progress.truncations,
+            tokens_cached=progress.tokens_cached,
             stopped=kind or "done",
         )
         return AgentResult(
@@ -144,15 +167,17 @@ class BuiltinAgent(Agent):
             details=details,
         )
 
-    def _settings_facts(self, task: AgentTask) -> dict[str, Any]:
+    def _settings_facts(self, task: AgentTask, settings: ProviderSettings) -> dict[str, Any]:
         assert task.endpoint is not None
-        timeouts = self.settings.timeouts_for(task.endpoint.provider, task.endpoint.name)
+        timeouts = settings.timeouts_for(task.endpoint.provider, task.endpoint.name)
         return {
             "model": task.endpoint.model,
             "base_url": task.endpoint.base_url,
-            "stream": self.settings.stream,
-            "think": self.settings.think,
-            "num_ctx": self.settings.num_ctx,
+            "stream": settings.stream,
+            "think": settings.think,
+            "num_ctx": settings.num_ctx,
+            "max_tokens": settings.max_tokens,
+            "temperature": settings.temperature,
             "timeouts": asdict(timeouts),
         }
 
@@ -195,6 +220,21 @@ class BuiltinAgent(Agent):
             messages.append(reply.message)
             if reply.stop_reason == "context":
                 return "context_exceeded", "the conversation filled the model's context window"
+            if reply.stop_reason == "length":
+                progress.truncations += 1
+                progress.truncation_streak += 1
+                entry["truncated"] = True
+                if progress.truncation_streak >= options.max_truncations:
+                    limit = provider.settings.max_tokens
+                    return "output_truncated", (
+                        f"{progress.truncation_streak} replies in a row were cut off at the output limit "
+                        f"({limit if limit is not None else 'the server default'} tokens)"
+                    )
+                if not reply.message.tool_calls or any(c.error for c in reply.message.tool_calls):
+                    messages += self._truncated(reply, provider.settings.max_tokens)
+                    continue
+            else:
+                progress.truncation_streak = 0
             if reply.message.tool_calls:
                 messages += await self._run_calls(reply, toolbox, task, entry, progress)
             else:
@@ -208,8 +248,18 @@ class BuiltinAgent(Agent):
                 streak = progress.format_streak
                 return "tool_format", f"{streak} turns in a row of malformed tool calls: {progress.unrecovered}"
 
+    def _truncated(self, reply: Reply, max_tokens: int | None) -> list[Message]:
+        """What the model is told after a reply cut off at max_tokens: its unfinished calls were not run."""
+        calls = reply.message.tool_calls
+        limit = max_tokens if max_tokens is not None else "the server's"
+        lost = f" and its {len(calls)} tool call(s) were not run" if calls else ""
+        nudge = TRUNCATION_NUDGE.format(limit=limit, lost=lost)
+        results = [Message("tool", nudge, tool_call_id=c.id, tool_name=c.name, is_error=True) for c in calls]
+        return results or [Message("user", nudge)]
+
     def _note_reply(self, entry: dict[str, Any], reply: Reply, progress: _Progress) -> None:
         progress.tokens_in += reply.usage.input_tokens
+        progress.tokens_cached += reply.usage.cached_input_tokens
         progress.tokens_out += reply.usage.output_tokens
         progress.retries += reply.retries
         cut = self.options.transcript_chars
@@ -218,6 +268,7 @@ class BuiltinAgent(Agent):
             first_token_s=None if reply.first_token_s is None else round(reply.first_token_s, 3),
             tokens_in=reply.usage.input_tokens,
             tokens_out=reply.usage.output_tokens,
+            tokens_cached=reply.usage.cached_input_tokens,
             stop_reason=reply.stop_reason,
             raw_stop_reason=reply.raw_stop_reason,
             retries=reply.retries,

@@ -53,7 +53,16 @@ def add_commands(commands: Any) -> None:
         "--stream", action=argparse.BooleanOptionalAction, default=True, help="stream model replies (default: yes)"
     )
     run.add_argument(
-        "--no-preflight", dest="preflight", action="store_false", help="skip checking each model server first"
+        "--no-preflight",
+        dest="preflight",
+        action="store_false",
+        help="skip checking each model server first (the builtin agent then asks the server nothing either)",
+    )
+    run.add_argument(
+        "--max-tokens",
+        type=int,
+        metavar="N",
+        help="most tokens per model reply, sent with every request (default 4096)",
     )
     run.set_defaults(handler=cmd_run)
 
@@ -131,6 +140,7 @@ def run_manifest(*, specs: Any, cells: Any, **settings: Any) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Plan, run and record the attempts; print the summary."""
     import asyncio
+    from dataclasses import replace
 
     from agentspec.cli.display import AttemptProgress
     from agentspec.cli.run_setup import cells_to_run, check_cells, check_matrix, make_agents, preflight_endpoints
@@ -141,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from agentspec.sandbox import Sandbox
     from agentspec.spec.suite import load_specs
 
-    for flag in ("trials", "concurrency", "endpoint_concurrency"):
+    for flag in ("trials", "concurrency", "endpoint_concurrency", "max_tokens"):
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise UsageError(f"--{flag.replace('_', '-')} must be at least 1")
@@ -156,8 +166,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_cells(cells)
     console = make_console(stderr=True)
     settings = ProviderSettings(stream=args.stream)
+    if args.max_tokens is not None:
+        settings = replace(settings, max_tokens=args.max_tokens)
     backends = preflight_endpoints(cells, settings, console) if args.preflight else {}
-    agents = make_agents(cells, settings, backends)
+    agents = make_agents(cells, settings, backends, check_backend=args.preflight)
     results = args.results or (config_path.parent / config.run.results if config_path and config else Path("results"))
     sandbox = Sandbox(args.sandbox or (config.run.sandbox if config else "auto"))
     executor = make_executor(

@@ -79,13 +79,22 @@ def check_matrix(path: Path, config: ProjectConfig) -> None:
         raise ConfigError("\n".join(str(problem) for problem in problems))
 
 
-def make_agents(cells: list[Cell], settings: ProviderSettings, backends: dict[str, BackendInfo]) -> dict[str, Agent]:
-    """One agent per agent name in `cells`; the built-in agent gets the provider settings and preflight facts."""
+def make_agents(
+    cells: list[Cell], settings: ProviderSettings, backends: dict[str, BackendInfo], *, check_backend: bool = True
+) -> dict[str, Agent]:
+    """One agent per agent name in `cells`; the built-in agent gets the provider settings and preflight facts.
+
+    With `check_backend` False (`--no-preflight`) the built-in agent asks the server nothing before its first turn.
+    """
     agents: dict[str, Agent] = {}
     for cell in cells:
         if cell.agent not in agents:
             builtin = cell.agent == "builtin"
-            agents[cell.agent] = BuiltinAgent(settings, backends=backends) if builtin else get_agent(cell.agent)
+            agents[cell.agent] = (
+                BuiltinAgent(settings, backends=backends, check_backend=check_backend)
+                if builtin
+                else get_agent(cell.agent)
+            )
     return agents
 
 

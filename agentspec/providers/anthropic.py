@@ -25,11 +25,10 @@ from agentspec.providers.classify import ServerUnreachable, TransientError, payl
 from agentspec.providers.exchange import HttpProvider
 from agentspec.providers.http import HttpClient, StreamClock
 from agentspec.providers.probe import server_facts
-from agentspec.providers.settings import ProviderSettings
+from agentspec.providers.settings import DEFAULT_MAX_TOKENS, ProviderSettings
 from agentspec.providers.wire import Assembly, sse, sse_json
 
 API_VERSION = "2023-06-01"
-DEFAULT_MAX_TOKENS = 8192
 HINT = (
     "point ANTHROPIC_BASE_URL or --base-url at a Messages API server: https://api.anthropic.com, "
     "`ollama serve` (0.14 or later, http://127.0.0.1:11434) or `vllm serve MODEL` (http://127.0.0.1:8000)"
@@ -116,19 +115,25 @@ class AnthropicProvider(HttpProvider):
                 stop = (item.get("delta") or {}).get("stop_reason") or stop
                 usage.update({k: v for k, v in (item.get("usage") or {}).items() if v is not None})
             elif kind == "message_stop":
+                if stop is None:
+                    raise TransientError(f"the stream from {url} stopped without a stop_reason (a truncated reply)")
                 return _reply(parts, stop, usage)
         raise TransientError(f"the stream from {url} ended before its message_stop event")
 
     async def describe(self) -> BackendInfo:
-        """The model's presence (`/v1/models/{id}`, else the listing), plus what the server tells elsewhere."""
+        """The model's presence (`/v1/models/{id}`, else the listing), plus what the server tells elsewhere.
+
+        Servers that speak Messages without `GET /v1/models/{id}` (llama.cpp's llama-server answers 404
+        `not_found_error` for every id) are judged by their listing; with neither, the preflight's own
+        small chat request is the check.
+        """
         found: Any = None
-        missing = False
         try:
             found = await self.http.get_json(f"/v1/models/{quote(self.model, safe='')}", retries=1)
         except ServerUnreachable:
             raise
-        except BackendError as exc:
-            missing = exc.failure_kind == "model_not_found"
+        except BackendError:
+            found = None
         names: tuple[str, ...] = ()
         try:
             listing = await self.http.get_json("/v1/models", retries=1)
@@ -138,14 +143,16 @@ class AnthropicProvider(HttpProvider):
             raise
         except BackendError:
             pass
-        if missing or (not isinstance(found, dict) and names and self.model not in names):
+        if not isinstance(found, dict) and names and self.model not in names:
             raise BackendError(
-                f"model {self.model!r} is not served at {self.http.base_url}"
-                + (f" (it serves: {', '.join(names)})" if names else ""),
+                f"model {self.model!r} is not served at {self.http.base_url} (it serves: {', '.join(names)})",
                 failure_kind="model_not_found",
             )
         remote = (urlsplit(self.http.base_url).hostname or "").endswith("anthropic.com")
         facts = {} if remote else await server_facts(self.http, self.model, self.settings)
+        extra: dict[str, Any] = dict(facts.get("extra") or {})
+        if isinstance(found, dict) and found.get("display_name"):
+            extra["display_name"] = found.get("display_name")
         return BackendInfo(
             self.name,
             self.model,
@@ -157,7 +164,7 @@ class AnthropicProvider(HttpProvider):
             quantization=facts.get("quantization"),
             capabilities=facts.get("capabilities"),
             models=names,
-            extra={"display_name": found.get("display_name")} if isinstance(found, dict) else {},
+            extra=extra,
         )
 
 
@@ -196,7 +203,10 @@ def _reply(parts: Assembly, stop: Any, usage: dict[str, Any]) -> Reply:
     calls = parts.tool_calls("toolu_")
     raw = stop if isinstance(stop, str) else None
     normal: StopReason = "tool_calls" if calls else _STOPS.get(raw or "end_turn", "other")
-    tokens = Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0))
+    read = int(usage.get("cache_read_input_tokens") or 0)
+    written = int(usage.get("cache_creation_input_tokens") or 0)
+    prompt = int(usage.get("input_tokens") or 0) + read + written
+    tokens = Usage(prompt, int(usage.get("output_tokens") or 0), read)
     message = Message("assistant", "".join(parts.text), calls, thinking="".join(parts.thinking))
     return Reply(message, normal, raw, tokens)
 

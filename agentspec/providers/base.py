@@ -77,10 +77,16 @@ class ToolSpec:
 
 @dataclass(frozen=True)
 class Usage:
-    """Tokens of one request, as the server counted them (0 when it did not say)."""
+    """Tokens of one request, as the server counted them (0 when it did not say).
+
+    `input_tokens` is the whole prompt, the part the server took from its prompt cache included
+    (Anthropic's `input_tokens` leaves it out: its cache reads and writes are added back);
+    `cached_input_tokens` is that cached part.
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_input_tokens: int = 0
 
     @property
     def total(self) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 from agentspec.errors import BackendError
 
 _CONTEXT = re.compile(
-    r"context[ _](length|window|size)|maximum context|prompt is too long|too many tokens|"
+    r"context[ _]?(length|window|size)|maximum context|prompt is too long|too many tokens|"
     r"exceeds? the (available )?context|input length exceeds|reduce the length|exceed_context_size|"
     r"model_context_window_exceeded",
     re.IGNORECASE,
@@ -25,6 +25,29 @@ _NO_MODEL = re.compile(
     re.IGNORECASE,
 )
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 529})
+# aider's report when a reply hit a limit: "Model M has hit a token limit!" then "Input tokens: ~N of M" lines.
+_TOKEN_LIMIT = re.compile(r"has hit a token limit!")
+_TOKEN_LINE = re.compile(r"^(Input|Output|Total) tokens: ~([\d,]+) of ([\d,]+)", re.MULTILINE)
+
+
+def token_limit(text: str) -> tuple[str, dict[str, int]] | None:
+    """The failure kind and token counts of a harness's "hit a token limit" report in `text`, or None.
+
+    aider prints the report when a reply stopped at a limit: `context_exceeded` when its advice is to
+    reduce input tokens (the prompt filled the context), else `output_truncated` (the reply hit the
+    output limit). The counts are aider's approximations, keyed `input_tokens`, `max_input_tokens`, ...
+    """
+    found = _TOKEN_LIMIT.search(text)
+    if found is None:
+        return None
+    report = text[found.end() : found.end() + 2000]
+    counts: dict[str, int] = {}
+    for line in _TOKEN_LINE.finditer(report):
+        name = line.group(1).lower()
+        counts[f"{name}_tokens"] = int(line.group(2).replace(",", ""))
+        counts[f"max_{name}_tokens"] = int(line.group(3).replace(",", ""))
+    kind = "context_exceeded" if "To reduce input tokens" in report else "output_truncated"
+    return kind, counts
 
 
 class TransientError(Exception):

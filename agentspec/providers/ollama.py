@@ -96,7 +96,12 @@ class OllamaProvider(HttpProvider):
         raise TransientError(f"the stream from {self.http.url('/api/chat')} ended before its last line (done: true)")
 
     async def describe(self) -> BackendInfo:
-        """Version; the model's presence and digest (`/api/tags`); capabilities and context (`/api/show`)."""
+        """Version; presence and digest (`/api/tags`); capabilities (`/api/show`); served context (`/api/ps`).
+
+        The context recorded is the one a request gets: `num_ctx` when agentspec sends one, else the
+        context the loaded model runs with, else the Modelfile's `num_ctx`; the training context is
+        `extra["trained_context"]`.
+        """
         version = await self.http.get_json("/api/version", retries=1)
         tags = await self.http.get_json("/api/tags")
         models = [m for m in tags.get("models") or [] if isinstance(m, dict)] if isinstance(tags, dict) else []
@@ -113,7 +118,9 @@ class OllamaProvider(HttpProvider):
         show = show if isinstance(show, dict) else {}
         details = {**(entry.get("details") or {}), **(show.get("details") or {})}
         info = show.get("model_info") or {}
-        context = next((v for k, v in info.items() if k.endswith(".context_length") and isinstance(v, int)), None)
+        trained = next((v for k, v in info.items() if k.endswith(".context_length") and isinstance(v, int)), None)
+        num_ctx = self.settings.num_ctx or _num_ctx(show.get("parameters"))
+        context = self.settings.num_ctx or await self._loaded_context() or num_ctx
         capabilities = show.get("capabilities")
         return BackendInfo(
             self.name,
@@ -127,12 +134,26 @@ class OllamaProvider(HttpProvider):
             capabilities=tuple(capabilities) if isinstance(capabilities, list) else None,
             models=names,
             extra={
-                "num_ctx": self.settings.num_ctx or _num_ctx(show.get("parameters")),
+                "num_ctx": num_ctx,
+                "trained_context": trained,
                 "parameter_size": details.get("parameter_size"),
                 "family": details.get("family"),
                 "think": self.settings.think,
             },
         )
+
+    async def _loaded_context(self) -> int | None:
+        """The context the model is loaded with now (`/api/ps`), the one a request gets; None when not loaded."""
+        try:
+            running = await self.http.get_json("/api/ps", retries=0)
+        except BackendError:
+            return None
+        models = running.get("models") if isinstance(running, dict) else None
+        for entry in models or []:
+            if isinstance(entry, dict) and _same_model(self.model, entry):
+                value = entry.get("context_length")
+                return value if isinstance(value, int) and value > 0 else None
+        return None
 
 
 def _same_model(wanted: str, entry: dict[str, Any]) -> bool:

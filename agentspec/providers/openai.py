@@ -91,6 +91,9 @@ class OpenAIProvider(HttpProvider):
         usage: Any = None
         async for _, data in sse(lines):
             if data.strip() == "[DONE]":
+                if finish is None:
+                    # A reply with no finish_reason was cut off (a proxy or server stopped it), not finished.
+                    raise TransientError(f"the stream from {url} ended without a finish_reason (a truncated reply)")
                 return _reply("".join(parts.text), "".join(parts.thinking), parts.tool_calls("call_"), finish, usage)
             chunk = sse_json(data)
             error = payload_error(chunk)
@@ -122,7 +125,14 @@ class OpenAIProvider(HttpProvider):
         facts = await server_facts(self.http, self.model, self.settings)
         meta = entry.get("meta")
         meta = meta if isinstance(meta, dict) else {}
-        context = entry.get("max_model_len") or meta.get("n_ctx_train") or facts.get("context_length")
+        # The served context: llama.cpp's per-slot n_ctx (/props, or meta), vLLM's max_model_len; never n_ctx_train.
+        context = facts.get("context_length") or meta.get("n_ctx") or entry.get("max_model_len")
+        identity = {k: meta[k] for k in ("n_params", "size", "n_ctx_train") if isinstance(meta.get(k), int)}
+        extra = {"owned_by": entry.get("owned_by"), "root": entry.get("root"), **facts.get("extra", {})}
+        if "n_ctx_train" in identity:
+            extra["trained_context"] = identity.pop("n_ctx_train")
+        if identity:
+            extra["identity"] = identity
         return BackendInfo(
             self.name,
             self.model,
@@ -131,11 +141,15 @@ class OpenAIProvider(HttpProvider):
             server_version=facts.get("server_version"),
             model_digest=facts.get("model_digest"),
             context_length=context if isinstance(context, int) else None,
-            quantization=facts.get("quantization"),
+            quantization=facts.get("quantization") or _text(meta.get("ftype")),
             capabilities=facts.get("capabilities"),
             models=names,
-            extra={"owned_by": entry.get("owned_by"), "root": entry.get("root")},
+            extra=extra,
         )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _gather(delta: dict[str, Any], parts: Assembly) -> bool:
@@ -178,5 +192,7 @@ def _message(message: Message) -> dict[str, Any]:
 def _reply(content: str, thinking: str, calls: tuple[Any, ...], finish: Any, usage: Any) -> Reply:
     raw = finish if isinstance(finish, str) else None
     counts = usage if isinstance(usage, dict) else {}
-    tokens = Usage(int(counts.get("prompt_tokens") or 0), int(counts.get("completion_tokens") or 0))
+    details = counts.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    tokens = Usage(int(counts.get("prompt_tokens") or 0), int(counts.get("completion_tokens") or 0), int(cached or 0))
     return Reply(Message("assistant", content, calls, thinking=thinking), stop_reason(raw, bool(calls)), raw, tokens)

@@ -20,13 +20,31 @@ PING_MESSAGES = (
 _PING_TOKENS = 256
 
 
+_TOOL_FIXES = {
+    "llama.cpp": (
+        "llama-server's chat template for it has no tools, so it would drop them from the prompt without an error; "
+        "start llama-server with --jinja and, if the model's own template has no tools, --chat-template-file "
+        "FILE.jinja with a tool-capable template of the same chat format"
+    ),
+    "ollama": (
+        "its Ollama template has no tools (`ollama show MODEL` lists the capabilities); "
+        "use a tool-capable model or tag, or a Modelfile whose TEMPLATE renders .Tools"
+    ),
+}
+
+
 def require_tools(info: BackendInfo) -> None:
-    """Raise `no_tool_support` when the server lists the model's capabilities and tools is not one."""
+    """Raise `no_tool_support` when the server tells the model's capabilities and tools is not one.
+
+    Ollama says it in `/api/show` `capabilities`; llama.cpp in `/props` `chat_template_caps.supports_tools`.
+    Both servers would otherwise drop the tools from the prompt silently and the model would never see them.
+    """
     if info.capabilities is not None and "tools" not in info.capabilities:
         have = ", ".join(info.capabilities) or "none"
+        fix = _TOOL_FIXES.get(info.server or "", "use a model (or server setting) with tool calling")
         raise BackendError(
-            f"model {info.model!r} at {info.base_url} does not support tool calling (its capabilities: {have}); "
-            "tool-calling agents (builtin, claude-code) need a model with tools; aider works without",
+            f"model {info.model!r} at {info.base_url} does not support tool calling (its capabilities: {have}): "
+            f"{fix}. Tool-calling agents (builtin, claude-code) need tools; aider works without",
             failure_kind="no_tool_support",
         )
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+# Most tokens per reply unless a run or spec says otherwise: enough for a whole file written in one call,
+# small enough that a prompt plus this fits vLLM's check against max_model_len on a 32k context.
+DEFAULT_MAX_TOKENS = 4096
+
 
 @dataclass(frozen=True)
 class Timeouts:
@@ -45,7 +49,8 @@ class ProviderSettings:
             ANTHROPIC_AUTH_TOKEN are read from the environment.
         think: Ollama's `think` field, always sent unless None (False keeps thinking models quick).
         num_ctx: Ollama's `options.num_ctx`, the context window to load the model with.
-        max_tokens: Most tokens per reply; Anthropic requires one, so it defaults to 8192 there.
+        max_tokens: Most tokens per reply, sent with every request (`max_tokens`, Ollama's `num_predict`);
+            None leaves it to the server (Anthropic requires one: DEFAULT_MAX_TOKENS is sent there).
         temperature: Sampling temperature, or None for the server's default.
         headers: More HTTP headers for every request (a gateway's, or `x-agentspec-fault` for `agentspec serve`).
     """
@@ -59,7 +64,7 @@ class ProviderSettings:
     api_key: str | None = None
     think: bool | str | None = False
     num_ctx: int | None = None
-    max_tokens: int | None = None
+    max_tokens: int | None = DEFAULT_MAX_TOKENS
     temperature: float | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from agentspec.runner.attempt import AttemptContext, Reviewer, describe, error_r
 from agentspec.runner.check import complete, grade_starter_and_reference
 from agentspec.runner.executor import Executor, LocalExecutor
 from agentspec.runner.plan import Attempt
+from agentspec.runner.provenance import attempt_provenance
 from agentspec.runner.review_step import review_changed_files
 from agentspec.runner.sweep import make_work_root, sweep_stale_work_dirs
 from agentspec.runner.testset import TestSet
@@ -97,6 +98,9 @@ class Runner:
                     record, artifacts = await self._run_one(attempt, work_root)
                 record.run_id = run.id
                 record.backend = dict(self.backends.get(attempt.model, {}))
+                if not record.backend and isinstance(record.details.get("backend"), dict):
+                    record.backend = dict(record.details["backend"])  # described by the agent itself
+                record.provenance = attempt_provenance(attempt.agent, record.details, record.backend)
                 record.origin = here
                 self._store(record, artifacts)
                 _remove(work_root / attempt.key)

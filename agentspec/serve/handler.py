@@ -127,7 +127,7 @@ class Handler(BaseHTTPRequestHandler):
             self._error(OLLAMA, ProtocolError(400, "model is required"))
             return
         self.entry.model = name
-        card = resolve_model(name, self.state.default_model)
+        card = resolve_model(name, None)
         if card is None:
             self._error(OLLAMA, OLLAMA.not_found(name))
         else:
@@ -135,7 +135,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _one_model(self, name: str) -> None:
         protocol = ANTHROPIC if self._anthropic_client() else OPENAI
-        card = resolve_model(name, self.state.default_model)
+        # Lookups name only the models served (no default): a preflight asking for another name must fail.
+        card = resolve_model(name, None)
         if card is None:
             self._error(protocol, protocol.not_found(name))
         elif protocol is ANTHROPIC:

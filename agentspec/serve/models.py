@@ -6,6 +6,8 @@ Names are matched on their words, ignoring any `provider/` prefix and `:tag`, so
 Any other name gets the server's default model (`nop` unless changed), so a harness's side
 requests to its own small model (Claude Code's title request to a haiku model) get a short
 answer instead of an error; a default of None makes such names 404 like a real server.
+The model lookups (`GET /v1/models/{id}`, `POST /api/show`) and the listings never use the default:
+they name only the models served, so a run's preflight stops at a model the server does not serve.
 """
 
 from __future__ import annotations

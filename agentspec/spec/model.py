@@ -203,6 +203,10 @@ class Limits(_Strict):
     time_s: float = Field(default=900.0, gt=0, description="Wall-clock limit for the agent, in seconds.")
     turns: Count = Field(default=50, description="Most model turns (requests) the agent may make.")
     tokens: Count | None = Field(default=None, description="Most tokens (prompt + completion) the agent may use.")
+    max_tokens: Count | None = Field(
+        default=None,
+        description="Most tokens per model reply, sent with each request (default: the run's --max-tokens, 4096).",
+    )
 
 
 class Scaling(_Strict):
@@ -326,7 +330,10 @@ class Spec(_Strict):
 
     def content_hash(self) -> str:
         """A short hash of everything that defines the task; editing the spec changes it."""
-        payload = json.dumps(self.model_dump(mode="json", exclude={"metadata"}), sort_keys=True)
+        data = self.model_dump(mode="json", exclude={"metadata"})
+        if data["limits"]["max_tokens"] is None:
+            del data["limits"]["max_tokens"]  # added later: unset, it leaves the hashes (and attempt keys) as they were
+        payload = json.dumps(data, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -113,6 +113,8 @@ class AttemptRecord:
     origin: dict[str, Any] = field(default_factory=dict)
     # The grade shown, once regraded: {"number": n, "spec_hash": ..., "graded_at": ...} (grade 0 is the run's).
     regraded: dict[str, Any] = field(default_factory=dict)
+    # What the attempt ran on (agentspec.runner.provenance); empty in records made before it was kept.
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """A plain dict, JSON-ready."""

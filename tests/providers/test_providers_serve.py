@@ -74,12 +74,12 @@ def test_tool_call_round_trip(model_server: ModelServer, specs: list[Spec], prov
     assert chat_requests(model_server, provider)[-1].stream is stream
 
 
-def test_ollama_sends_think_and_num_ctx(model_server: ModelServer, specs: list[Spec]) -> None:
+def test_ollama_sends_think_num_ctx_and_num_predict(model_server: ModelServer, specs: list[Spec]) -> None:
     settings = ProviderSettings(num_ctx=16384, think=False, temperature=0.0)
     chat(model_server, "ollama", task_messages(specs[0]), stream=True, settings=settings)
     body = chat_requests(model_server, "ollama")[-1].body
     assert body["think"] is False
-    assert body["options"] == {"num_ctx": 16384, "temperature": 0.0}
+    assert body["options"] == {"num_ctx": 16384, "num_predict": 4096, "temperature": 0.0}
     assert body["tools"][0]["type"] == "function"
 
 

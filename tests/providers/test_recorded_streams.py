@@ -211,7 +211,7 @@ def test_anthropic_event_sequence() -> None:
     assert reply.message.content == "Let me look."
     assert (reply.stop_reason, reply.raw_stop_reason) == ("tool_calls", "tool_use")
     assert (reply.usage.input_tokens, reply.usage.output_tokens) == (85, 40)
-    assert body["max_tokens"] == 8192 and body["tools"][0]["input_schema"]["type"] == "object"
+    assert body["max_tokens"] == 4096 and body["tools"][0]["input_schema"]["type"] == "object"
 
 
 def test_anthropic_overloaded_mid_stream_is_sent_again() -> None:
