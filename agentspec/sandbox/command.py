@@ -142,10 +142,20 @@ class Sandbox:
         network: bool = False,
         writable: Sequence[Path] = (),
         stdin: str | None = None,
+        pass_fds: Sequence[int] = (),
     ) -> Completed:
         """`run`, for callers without an event loop (it calls `asyncio.run`)."""
         return asyncio.run(
-            self.run(argv, cwd=cwd, timeout_s=timeout_s, env=env, network=network, writable=writable, stdin=stdin)
+            self.run(
+                argv,
+                cwd=cwd,
+                timeout_s=timeout_s,
+                env=env,
+                network=network,
+                writable=writable,
+                stdin=stdin,
+                pass_fds=pass_fds,
+            )
         )
 
     async def run(
@@ -158,6 +168,7 @@ class Sandbox:
         network: bool = False,
         writable: Sequence[Path] = (),
         stdin: str | None = None,
+        pass_fds: Sequence[int] = (),
     ) -> Completed:
         """Run ``argv`` in ``cwd``; every process it started is gone when this returns (or is cancelled).
 
@@ -169,6 +180,7 @@ class Sandbox:
             network: Share the host's network (under bwrap; without it the network is always there).
             writable: More existing paths to bind writable (under bwrap; without it all is writable).
             stdin: Text for the command's standard input, which is otherwise empty.
+            pass_fds: Descriptors of this process the command inherits, under the same numbers.
 
         Raises:
             SandboxError: The sandbox itself could not start the command.
@@ -196,7 +208,7 @@ class Sandbox:
             _warn_once("nproc", "no process limit: running as root, and no pids cgroup can be created here")
         environment = dict(default_env() if env is None else env)
         try:
-            return await self._run(argv, command, cwd, environment, timeout_s, stdin, cgroup)
+            return await self._run(argv, command, cwd, environment, timeout_s, stdin, cgroup, tuple(pass_fds))
         finally:
             if cgroup is not None:
                 await asyncio.shield(cgroup.remove())
@@ -210,6 +222,7 @@ class Sandbox:
         timeout_s: float,
         stdin: str | None,
         cgroup: PidsCgroup | None,
+        pass_fds: tuple[int, ...] = (),
     ) -> Completed:
         loop = asyncio.get_running_loop()
         capture = _Capture(loop, self.limits.output_bytes)
@@ -223,6 +236,7 @@ class Sandbox:
                 cwd=cwd,
                 env=env,
                 start_new_session=True,
+                pass_fds=pass_fds,
                 preexec_fn=child_setup(self.limits, None if cgroup is None else cgroup.procs_file),
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
