@@ -36,44 +36,87 @@ class Canary:
     expected: Expected
 
 
-def plant(path: str, source: str, rng: random.Random, count: int, expected: list[Expected]) -> tuple[str, list[Canary]]:
-    """`source` with `count` canaries inserted among its top-level tests; the new source and the canaries.
+@dataclass
+class Planted:
+    """A test module made ready for grading.
+
+    Attributes:
+        source: Its text, canaries inserted and (when asked) its tests renamed.
+        canaries: The canaries in it.
+        renamed: Original test name by the fresh name it got.
+    """
+
+    source: str
+    canaries: list[Canary]
+    renamed: dict[str, str]
+
+
+def plant(
+    path: str, source: str, rng: random.Random, expected: list[Expected], *, rename: bool, taken: set[str]
+) -> Planted:
+    """`source` with one canary per `expected` outcome inserted among its top-level tests.
 
     Args:
         path: The module's path in the workspace (``sub/test_x.py``), for the canaries' ids.
         source: The module's pristine source.
         rng: The run's random source (a `secrets`-seeded one).
-        count: How many canaries to add.
-        expected: Their outcomes, one per canary.
+        expected: The canaries' outcomes, one per canary.
+        rename: Give every test function (top level, and in ``Test*`` classes) a fresh name in the same
+            style as the canaries', so that names the agent saw in the visible tests mean nothing.
+        taken: Names already used in this run (updated): no fresh name repeats one, or an original one.
     """
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return source, []  # pytest reports the module's own error; there is nothing to hide among
-    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-    words = sorted({w for name in names if name.startswith("test") for w in name.split("_")[1:] if w.isidentifier()})
+        return Planted(source, [], {})  # pytest reports the module's own error; there is nothing to hide among
+    tests = _test_functions(tree)
+    words = sorted({w for node in tests for w in node.name.split("_")[1:] if w.isidentifier()})
     imported = _imported_names(tree)
-    taken = set(names) | {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    taken |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    taken |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     lines = source.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
+    renamed: dict[str, str] = {}
+    if rename:
+        for node in tests:
+            fresh = _fresh_name(rng, words, taken)
+            taken.add(fresh)
+            renamed[fresh] = node.name
+            line = node.lineno - 1
+            lines[line] = re.sub(rf"\bdef\s+{re.escape(node.name)}\b", f"def {fresh}", lines[line], count=1)
     # Where a canary may go: before any top-level test (its decorators included), or at the end.
     spots = [_first_line(n) - 1 for n in tree.body if _is_test(n)] + [len(lines)]
     inserts: dict[int, list[str]] = {}
     canaries = []
     module = re.sub(r"\.py$", "", path).replace("/", ".")
-    for outcome in expected[:count]:
+    for outcome in expected:
         name = _fresh_name(rng, words, taken)
         taken.add(name)
         inserts.setdefault(rng.choice(spots), []).append(_function(rng, name, imported, outcome))
         canaries.append(Canary(f"{module}::{name}", outcome))
     out: list[str] = []
     for index in range(len(lines) + 1):
-        for text in inserts.get(index, []):
-            out.append(text)
+        out.extend(inserts.get(index, []))
         if index < len(lines):
             out.append(lines[index])
-    return "".join(out), canaries
+    return Planted("".join(out), canaries, renamed)
+
+
+def original_id(test_id: str, renamed: dict[str, str]) -> str:
+    """A recorded test id with the test's original name put back (``m::fresh[p]`` -> ``m::original[p]``)."""
+    head, sep, last = test_id.rpartition("::")
+    name, bracket, params = last.partition("[")
+    return f"{head}{sep}{renamed.get(name, name)}{bracket}{params}"
+
+
+def _test_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Test functions pytest collects by name: top-level ``test*`` ones, and those of top-level ``Test*`` classes."""
+    found = []
+    for node in tree.body:
+        members = node.body if isinstance(node, ast.ClassDef) and node.name.startswith("Test") else [node]
+        found += [m for m in members if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return [f for f in found if f.name.startswith("test")]
 
 
 def outcomes(total: int, rng: random.Random) -> list[Expected]:

@@ -162,19 +162,34 @@ async def run_pytest(
     return await run_streamed(args, workdir, sandbox, timeout_s, grading_env())
 
 
-def plant_canaries(spec: Spec, workdir: Path) -> list[canary.Canary]:
-    """Rewrite every spec test module in `workdir` from the spec with canaries among its tests; return them."""
+@dataclass(frozen=True)
+class Planting:
+    """The canaries of one run, and the fresh names the spec's tests got."""
+
+    canaries: list[canary.Canary]
+    renamed: dict[str, str]
+
+
+def plant_canaries(spec: Spec, workdir: Path) -> Planting:
+    """Rewrite every spec test module in `workdir` from the spec, with canaries among its tests.
+
+    With the default command the spec's tests are renamed too (a custom one may select them by name).
+    """
     rng = canary.new_rng()
     modules = [t for t in spec.tests if _is_test_module(t.path)]
     counts = [rng.randint(*_CANARIES_PER_MODULE) for _ in modules]
     expected = canary.outcomes(sum(counts), rng)
+    rename = spec.grading.command == DEFAULT_COMMAND
+    taken: set[str] = set()
     planted: list[canary.Canary] = []
+    renamed: dict[str, str] = {}
     for module, count in zip(modules, counts, strict=True):
         mine, expected = expected[:count], expected[count:]
-        text, canaries = canary.plant(module.path, module.text, rng, count, mine)
-        write_file(workdir, module.path, text)
-        planted += canaries
-    return planted
+        result = canary.plant(module.path, module.text, rng, mine, rename=rename, taken=taken)
+        write_file(workdir, module.path, result.source)
+        planted += result.canaries
+        renamed |= result.renamed
+    return Planting(planted, renamed)
 
 
 async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sandbox) -> Grade:
@@ -183,7 +198,8 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
     `scratch` is not used: nothing of a grading run goes through a file (kept for callers' sake).
     """
     del scratch
-    planted = plant_canaries(spec, workdir)
+    planting = plant_canaries(spec, workdir)
+    planted = planting.canaries
     try:
         done, stream = await run_pytest(spec, workdir, sandbox, spec.grading.timeout_s, tracebacks=False)
     except GradingCommandError as exc:
@@ -192,7 +208,11 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
         for module in spec.tests:
             write_file(workdir, module.path, module.text)
     expected = {c.test_id: c.expected for c in planted}
-    tests = [t for t in stream.tests if t.id not in expected]
+    tests = [
+        TestResult(canary.original_id(t.id, planting.renamed), t.outcome, t.message)
+        for t in stream.tests
+        if t.id not in expected
+    ]
     reported = {t.id: t.outcome for t in stream.tests}
     modules = {t.id.partition("::")[0] for t in tests}
     # Canaries may be missing when the spec's own command selects tests, or pytest crashed or was cut short.
