@@ -171,7 +171,7 @@ def test_tampering_with_tests_never_passes(calc_spec: Path, tmp_path: Path) -> N
         assert (records[name].tests_passed, records[name].tests_total) == (1, 2), name
         assert records[name].fail_to_pass == {"test_calc::test_add": "failed"}, name
         assert records[name].pass_to_pass == {"test_calc::test_add_zero": "passed"}, name
-    assert records["exit-early"].failure_kind == "no_tests"
+    assert records["exit-early"].failure_kind == "forged_report"  # exit status 0 without pytest saying so
 
 
 # Registered from the code under test, which runs inside the grading pytest: every outcome becomes "passed".

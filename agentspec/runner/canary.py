@@ -132,20 +132,20 @@ def new_rng() -> random.Random:
     return random.Random(secrets.randbits(128))
 
 
-def contradiction(canaries: list[Canary], reported: dict[str, str], modules_reported: set[str], strict: bool) -> str:
+def contradiction(canaries: list[Canary], reported: dict[str, str], excused: set[str], strict: bool) -> str:
     """Why the reported outcomes contradict a canary, or "" when they do not.
 
     Args:
         canaries: The run's canaries.
         reported: Outcome by test id, as the channel said.
-        modules_reported: Modules (dotted, as in ids) with at least one non-canary test reported.
-        strict: Every canary of a module that reported must be there (the default command, a run that ended).
+        excused: Modules (dotted, as in ids) that pytest could not collect, or skipped whole.
+        strict: Every canary of a module not excused must be there (the default command, a run that ended).
     """
     for canary in canaries:
         seen = reported.get(canary.test_id)
         module = canary.test_id.partition("::")[0]
         if seen is None:
-            if strict and module in modules_reported:
+            if strict and module not in excused:
                 return f"a test agentspec planted in {module} went missing from the report"
         elif canary.expected == "failed" and seen == "passed":
             return f"a test agentspec planted to fail was reported passed ({canary.test_id})"

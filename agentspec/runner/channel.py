@@ -180,6 +180,9 @@ def judge(messages: list[tuple[int, bytes]], nonce: str, overflow: bool = False)
             if when in seen:
                 stream.forgery = f"the same test phase was reported twice ({nodeid}, {when})"
                 return stream
+            if when != "setup" and "setup" not in seen:
+                stream.forgery = f"a test was reported without its setup ({nodeid}, {when})"
+                return stream
             seen[when] = message
         elif kind == "collect":
             phases.setdefault(str(message.get("nodeid")), {})["collect"] = message
@@ -216,9 +219,9 @@ def _fold(nodeid: str, seen: Mapping[str, Mapping[str, Any]]) -> TestResult | No
     if "internal" in seen:
         return TestResult(INTERNAL_ERROR_ID, "error", message("internal"))
     if "collect" in seen:
-        return TestResult(test_id(nodeid), "error", message("collect"))
+        outcome: TestOutcome = "skipped" if seen["collect"].get("outcome") == "skipped" else "error"
+        return TestResult(test_id(nodeid), outcome, message("collect"))
     setup, call, teardown = seen.get("setup"), seen.get("call"), seen.get("teardown")
-    outcome: TestOutcome
     if setup is not None and setup.get("outcome") == "failed":
         outcome, text = "error", message("setup")
     elif setup is not None and setup.get("outcome") == "skipped":

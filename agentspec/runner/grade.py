@@ -214,13 +214,16 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
         if t.id not in expected
     ]
     reported = {t.id: t.outcome for t in stream.tests}
-    modules = {t.id.partition("::")[0] for t in tests}
+    excused = {t.id for t in stream.tests if "::" not in t.id}  # a module's collection error or skip
     # Canaries may be missing when the spec's own command selects tests, or pytest crashed or was cut short.
     crashed = any(t.id == INTERNAL_ERROR_ID for t in tests)
     strict = spec.grading.command == DEFAULT_COMMAND and stream.ended and not crashed
-    forgery = stream.forgery or canary.contradiction(planted, reported, modules, strict)
+    forgery = stream.forgery or canary.contradiction(planted, reported, excused, strict) or _unknown(stream, planting)
     # pytest's own stdout counts the canaries and, with tracebacks, would quote the tests: rendered instead.
-    output = _without(_render(tests) + done.stderr[-_OUTPUT_KEEP:], expected)
+    output = _redacted(_without(_render(tests) + done.stderr[-_OUTPUT_KEEP:], expected), spec)
+    if not forgery and not done.timed_out and done.returncode == 0 and stream.status != 0:
+        # Only pytest's own end says "all passed"; an exit status 0 without it (os._exit at import or atexit) is forged.
+        forgery = "the test process exited with status 0 without pytest saying so"
     if forgery:
         output += f"\nagentspec: the report was forged: {forgery}\n"
         return Grade(False, tests, done.returncode, done.duration_s, output, canary.FAILURE_KIND)
@@ -236,6 +239,16 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
         stream.ended and stream.status == done.returncode == clean_exit and all(t.outcome == "passed" for t in tests)
     )
     return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed")
+
+
+def _unknown(stream: Stream, planting: Planting) -> str:
+    """Why a reported test cannot be one pytest ran, or "": its original name is gone from the renamed modules."""
+    originals = set(planting.renamed.values()) - set(planting.renamed)
+    for test in stream.tests:
+        name = test.id.rpartition("::")[2].partition("[")[0]
+        if name in originals:
+            return f"a test was reported under a name that did not exist at run time ({test.id})"
+    return ""
 
 
 def _render(tests: Sequence[TestResult]) -> str:
@@ -255,6 +268,15 @@ def _without(output: str, canary_ids: Iterable[str]) -> str:
         return output
     pattern = re.compile(rf"\b(?:{'|'.join(names)})\b")
     return "".join(line for line in output.splitlines(keepends=True) if not pattern.search(line))
+
+
+def _redacted(output: str, spec: Spec) -> str:
+    """`output` with every line that repeats a hidden test's source line replaced (code under test may print them)."""
+    hidden = {line.strip() for t in spec.tests if t.hidden for line in t.text.splitlines() if len(line.strip()) >= 8}
+    if not hidden:
+        return output
+    lines = output.splitlines(keepends=True)
+    return "".join("[agentspec: a hidden test's line]\n" if line.strip() in hidden else line for line in lines)
 
 
 async def grade_workspace(spec: Spec, final: Path, scratch: Path, sandbox: Sandbox) -> Grade:

@@ -97,9 +97,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
-    """Send a collection error (a test module that cannot be imported, say)."""
-    if _channel is not None and report.failed:
-        _channel.send("collect", nodeid=report.nodeid[:4000], message=_message(report))
+    """Send a collection error (a test module that cannot be imported, say) or a module skipped whole."""
+    if _channel is not None and (report.failed or report.skipped):
+        _channel.send("collect", nodeid=report.nodeid[:4000], outcome=report.outcome, message=_message(report))
 
 
 def pytest_internalerror(excrepr: Any, excinfo: Any) -> None:
