@@ -94,9 +94,10 @@ def run(
     network: bool = False,
     writable: Sequence[Path] = (),
     stdin: str | None = None,
+    readonly: Sequence[Path] = (),
 ) -> Completed:
     return sandbox.run_sync(
-        argv, cwd=cwd, timeout_s=timeout_s, env=env, network=network, writable=writable, stdin=stdin
+        argv, cwd=cwd, timeout_s=timeout_s, env=env, network=network, writable=writable, stdin=stdin, readonly=readonly
     )
 
 
@@ -173,7 +174,7 @@ def test_concurrent_runs(sandbox: Sandbox, ws: Path) -> None:
 
 @pytest.fixture
 def host_dir() -> Iterator[Path]:
-    """A folder outside /tmp (private in the sandbox), so the sandbox sees the host's file, read-only."""
+    """A folder outside /tmp (private in the sandbox), shown to the sandbox read-only when declared."""
     path = Path(tempfile.mkdtemp(prefix="agentspec-test-", dir="/var/tmp"))
     yield path
     shutil.rmtree(path)
@@ -188,7 +189,7 @@ def test_writes_outside_the_workspace_fail(bwrap: Sandbox, ws: Path, tmp_path: P
     probe = Path("/etc") / f"agentspec-probe-{uuid.uuid4().hex}"
     script = f"cat {host_file}; echo pwned > {host_file}; echo pwned > {beside}; touch {probe}; rm -f {host_file}"
     try:
-        done = run(bwrap, ["sh", "-c", script], ws)
+        done = run(bwrap, ["sh", "-c", script], ws, readonly=[host_dir])
         assert done.stdout == "original"
         assert "Read-only file system" in done.stderr
         assert host_file.read_text() == "original"

@@ -143,6 +143,7 @@ class Sandbox:
         writable: Sequence[Path] = (),
         stdin: str | None = None,
         pass_fds: Sequence[int] = (),
+        readonly: Sequence[Path] = (),
     ) -> Completed:
         """`run`, for callers without an event loop (it calls `asyncio.run`)."""
         return asyncio.run(
@@ -155,6 +156,7 @@ class Sandbox:
                 writable=writable,
                 stdin=stdin,
                 pass_fds=pass_fds,
+                readonly=readonly,
             )
         )
 
@@ -169,6 +171,7 @@ class Sandbox:
         writable: Sequence[Path] = (),
         stdin: str | None = None,
         pass_fds: Sequence[int] = (),
+        readonly: Sequence[Path] = (),
     ) -> Completed:
         """Run ``argv`` in ``cwd``; every process it started is gone when this returns (or is cancelled).
 
@@ -181,6 +184,8 @@ class Sandbox:
             writable: More existing paths to bind writable (under bwrap; without it all is writable).
             stdin: Text for the command's standard input, which is otherwise empty.
             pass_fds: Descriptors of this process the command inherits, under the same numbers.
+            readonly: More existing paths to show read-only (under bwrap, which shows only the system's
+                runtime and this Python otherwise; `program_paths` gives a program's).
 
         Raises:
             SandboxError: The sandbox itself could not start the command.
@@ -193,6 +198,7 @@ class Sandbox:
         try:
             cwd = Path(cwd).resolve(strict=True)
             binds = [Path(path).resolve(strict=True) for path in writable]
+            shown = [Path(path).absolute() for path in readonly if Path(path).exists()]
         except OSError as exc:
             raise SandboxError(f"cannot run {argv[0]!r}: {exc}") from exc
         if not cwd.is_dir():
@@ -201,7 +207,7 @@ class Sandbox:
         if self._mode == "bwrap":
             bwrap = shutil.which("bwrap") or "bwrap"
             tmp_bytes = self.limits.tmp_mb * MIB
-            command = bwrap_argv(bwrap, argv, cwd, binds, network=network, tmp_bytes=tmp_bytes)
+            command = bwrap_argv(bwrap, argv, cwd, binds, network=network, tmp_bytes=tmp_bytes, readonly=shown)
         processes = self.limits.processes
         cgroup = PidsCgroup.create(processes) if processes else None
         if processes and cgroup is None and os.geteuid() == 0:
