@@ -19,6 +19,7 @@ import ast
 import random
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -132,7 +133,7 @@ def new_rng() -> random.Random:
     return random.Random(secrets.randbits(128))
 
 
-def contradiction(canaries: list[Canary], reported: dict[str, str], excused: set[str], strict: bool) -> str:
+def contradiction(canaries: list[Canary], reported: Mapping[str, str], excused: set[str], strict: bool) -> str:
     """Why the reported outcomes contradict a canary, or "" when they do not.
 
     Args:
@@ -171,7 +172,7 @@ def _is_test(node: ast.stmt) -> bool:
 
 
 def _first_line(node: ast.stmt) -> int:
-    decorators = getattr(node, "decorator_list", [])
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
     return min([node.lineno, *(d.lineno for d in decorators)])
 
 
