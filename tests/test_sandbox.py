@@ -24,6 +24,7 @@ from agentspec.sandbox import Completed, Sandbox, SandboxLimits, bwrap_available
 from agentspec.sandbox import command as command_module
 from agentspec.sandbox.bwrap import bwrap_problem
 from agentspec.sandbox.cgroup import pids_base
+from agentspec.sandbox.memory import memory_base
 
 PY = sys.executable
 needs_bwrap = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap (bwrap) is not usable here")
@@ -297,6 +298,34 @@ def test_a_fork_bomb_is_contained(sandbox: Sandbox, ws: Path) -> None:
     base = pids_base()
     assert base is None or not list(base.glob(f"run-{os.getpid()}-*"))
     assert run(sandbox, ["true"], ws, timeout_s=5).returncode == 0  # the machine has its processes back
+
+
+MANY_HOGS = """
+import os, time
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        hog = bytearray(100 * 1024 * 1024)
+        for at in range(0, len(hog), 4096):
+            hog[at] = 1
+        time.sleep(2)
+        os._exit(0)
+    children.append(pid)
+print(sum(os.waitpid(pid, 0)[1] != 0 for pid in children))
+"""
+
+
+def test_the_runs_total_memory_is_capped_not_only_each_process(ws: Path) -> None:
+    # Six processes of 100 MB each: every one is under the per-process cap, together they pass 300 MB.
+    if memory_base() is None:
+        pytest.skip("no memory cgroup can be created here")
+    capped = Sandbox("auto", SandboxLimits(memory_mb=1024, total_memory_mb=300))
+    done = run(capped, [PY, "-c", MANY_HOGS], ws, timeout_s=60)
+    assert "memory" in done.limits_hit
+    assert int(done.stdout) >= 3  # at least half were killed to stay under the cap
+    base, _ = memory_base() or (Path("/nonexistent"), 1)
+    assert not list(base.glob(f"run-{os.getpid()}-*"))
 
 
 def test_unbounded_memory_is_stopped(sandbox: Sandbox, ws: Path) -> None:

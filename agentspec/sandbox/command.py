@@ -19,10 +19,11 @@ from agentspec.errors import SandboxError, UsageError
 from agentspec.sandbox.bwrap import bwrap_argv, bwrap_problem
 from agentspec.sandbox.cgroup import PidsCgroup, pids_base
 from agentspec.sandbox.limits import MIB, SandboxLimits, child_setup
+from agentspec.sandbox.memory import MemoryCgroup
 
 Mode = Literal["auto", "bwrap", "none"]
 Resolved = Literal["bwrap", "none"]
-Limit = Literal["timeout", "processes", "cpu", "file_size"]
+Limit = Literal["timeout", "processes", "cpu", "file_size", "memory"]
 
 log = logging.getLogger("agentspec.sandbox")
 
@@ -46,8 +47,9 @@ class Completed:
         stdout_truncated: stdout was longer than ``output_bytes``; the text ends with a note.
         stderr_truncated: Likewise for stderr.
         limits_hit: The limits seen hit: ``"timeout"``; ``"processes"`` (the cgroup refused a fork);
-            ``"cpu"`` and ``"file_size"`` (killed by SIGXCPU, SIGXFSZ). Memory cannot be seen from
-            outside: the command gets ENOMEM (Python raises MemoryError).
+            ``"cpu"`` and ``"file_size"`` (killed by SIGXCPU, SIGXFSZ); ``"memory"`` (the run's memory
+            cgroup reached ``total_memory_mb``). The per-process cap cannot be seen from outside: the
+            command gets ENOMEM (Python raises MemoryError).
     """
 
     argv: tuple[str, ...]
@@ -212,12 +214,18 @@ class Sandbox:
         cgroup = PidsCgroup.create(processes) if processes else None
         if processes and cgroup is None and os.geteuid() == 0:
             _warn_once("nproc", "no process limit: running as root, and no pids cgroup can be created here")
+        total = self.limits.total_memory_mb
+        memory = MemoryCgroup.create(total) if total else None
+        if total and memory is None:
+            _warn_once("memory", "no memory cgroup can be created here: memory is limited per process only")
         environment = dict(default_env() if env is None else env)
         try:
-            return await self._run(argv, command, cwd, environment, timeout_s, stdin, cgroup, tuple(pass_fds))
+            return await self._run(argv, command, cwd, environment, timeout_s, stdin, cgroup, tuple(pass_fds), memory)
         finally:
             if cgroup is not None:
                 await asyncio.shield(cgroup.remove())
+            if memory is not None:
+                await asyncio.shield(memory.remove())
 
     async def _run(
         self,
@@ -229,6 +237,7 @@ class Sandbox:
         stdin: str | None,
         cgroup: PidsCgroup | None,
         pass_fds: tuple[int, ...] = (),
+        memory: MemoryCgroup | None = None,
     ) -> Completed:
         loop = asyncio.get_running_loop()
         capture = _Capture(loop, self.limits.output_bytes)
@@ -243,7 +252,11 @@ class Sandbox:
                 env=env,
                 start_new_session=True,
                 pass_fds=pass_fds,
-                preexec_fn=child_setup(self.limits, None if cgroup is None else cgroup.procs_file),
+                preexec_fn=child_setup(
+                    self.limits,
+                    None if cgroup is None else cgroup.procs_file,
+                    () if memory is None else (memory.procs_file,),
+                ),
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
             return self._not_run(argv, 127 if isinstance(exc, FileNotFoundError) else 126, exc.strerror)
@@ -290,6 +303,8 @@ class Sandbox:
             hit.append("cpu")
         if returncode == 128 + signal.SIGXFSZ:
             hit.append("file_size")
+        if memory is not None and memory.limit_was_hit():
+            hit.append("memory")
         return Completed(
             argv=argv,
             returncode=returncode,
