@@ -189,3 +189,30 @@ def pytest_collection_modifyitems(items):
     grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
     assert (grade.passed, grade.failure_kind, grade.returncode) == (False, "tests_failed", 0)
     assert [t.outcome for t in grade.tests] == ["skipped", "skipped"]
+
+
+def test_a_module_that_cannot_import_is_a_collection_error_not_a_forgery(tmp_path: Path) -> None:
+    # A TDD starter: one test module imports what does not exist yet; the other module's tests still run.
+    extra = '''
+[[tests]]
+path = "test_later.py"
+content = """
+from not_written_yet import feature  # secret-source-line
+
+
+def test_feature():
+    assert feature() == 1
+"""
+'''
+    (tmp_path / "isolation.toml").write_text(ISOLATION_SPEC + extra, encoding="utf-8")
+    spec = load_spec(tmp_path / "isolation.toml")
+    workspace = make_workspace(spec, tmp_path / "workspace")
+    grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
+    assert grade.failure_kind == "tests_failed", grade.output
+    outcomes = {t.id: (t.outcome, t.reason) for t in grade.tests}
+    assert outcomes["test_later"] == (
+        "error",
+        "collection error: ModuleNotFoundError: No module named 'not_written_yet'",
+    )
+    assert outcomes["test_probe::test_agentspec_itself_is_not_needed"] == ("passed", "")
+    assert "secret-source-line" not in grade.output

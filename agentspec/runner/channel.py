@@ -52,6 +52,8 @@ class TestResult:
     id: str
     outcome: TestOutcome
     message: str = ""
+    # Why, in one line: "failed: <assertion>", "collection error: <exception>", "skipped: <reason>".
+    reason: str = ""
 
 
 @dataclass
@@ -217,21 +219,42 @@ def _fold(nodeid: str, seen: Mapping[str, Mapping[str, Any]]) -> TestResult | No
         return str(seen[phase].get("message", ""))[:2000]
 
     if "internal" in seen:
-        return TestResult(INTERNAL_ERROR_ID, "error", message("internal"))
+        return TestResult(INTERNAL_ERROR_ID, "error", message("internal"), "error: pytest crashed (INTERNALERROR)")
     if "collect" in seen:
-        outcome: TestOutcome = "skipped" if seen["collect"].get("outcome") == "skipped" else "error"
-        return TestResult(test_id(nodeid), outcome, message("collect"))
+        text = message("collect")
+        if seen["collect"].get("outcome") == "skipped":
+            return TestResult(test_id(nodeid), "skipped", text, _reason("skipped", text))
+        return TestResult(test_id(nodeid), "error", text, f"collection error: {_exception_line(text)}")
     setup, call, teardown = seen.get("setup"), seen.get("call"), seen.get("teardown")
+    outcome: TestOutcome
+    label = ""
     if setup is not None and setup.get("outcome") == "failed":
         outcome, text = "error", message("setup")
     elif setup is not None and setup.get("outcome") == "skipped":
         outcome, text = "skipped", message("setup")
     elif call is None:
-        return None if setup is None else TestResult(test_id(nodeid), "error", "the test never ran")
+        return None if setup is None else TestResult(test_id(nodeid), "error", "the test never ran", "error")
     elif call.get("outcome") in ("failed", "skipped"):
         outcome, text = call["outcome"], message("call")
+        if call.get("xfail"):
+            label = "expected to fail (xfail)"
     else:
         outcome, text = "passed", ""
     if teardown is not None and teardown.get("outcome") == "failed" and outcome == "passed":
         outcome, text = "error", message("teardown")
-    return TestResult(test_id(nodeid), outcome, text)
+    reason = "" if outcome == "passed" else _reason(label or outcome, text)
+    return TestResult(test_id(nodeid), outcome, text, reason)
+
+
+def _reason(label: str, text: str) -> str:
+    why = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    why = why if len(why) <= 300 else why[:299] + "…"
+    return f"{label}: {why}" if why else label
+
+
+def _exception_line(text: str) -> str:
+    """The last ``E   ...`` line of a collection error that names an exception (else its last line)."""
+    lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    named = [line for line in lines if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line)]
+    found = (named or lines or [text.strip().splitlines()[-1] if text.strip() else ""])[-1]
+    return (found if len(found) <= 300 else found[:299] + "…") or "the module could not be imported"

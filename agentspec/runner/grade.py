@@ -126,7 +126,9 @@ def pytest_args(spec: Spec) -> list[str]:
         raise GradingCommandError(f"the grading command {command!r} does not start with `python -m pytest` or `pytest`")
     if command == DEFAULT_COMMAND:
         args += [t.path for t in spec.tests if _is_test_module(t.path)]
-    return [*args, "-o", "pythonpath=.", "--rootdir=.", "-p", "no:cacheprovider", "-q"]
+    # --continue-on-collection-errors: one module that cannot import (normal on a TDD starter) must not hide the rest.
+    flags = ["-o", "pythonpath=.", "--rootdir=.", "--continue-on-collection-errors", "-p", "no:cacheprovider"]
+    return [*args, *flags, "-q"]
 
 
 def _is_test_module(path: str) -> bool:
@@ -209,7 +211,7 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
             write_file(workdir, module.path, module.text)
     expected = {c.test_id: c.expected for c in planted}
     tests = [
-        TestResult(canary.original_id(t.id, planting.renamed), t.outcome, t.message)
+        TestResult(canary.original_id(t.id, planting.renamed), t.outcome, t.message, t.reason)
         for t in stream.tests
         if t.id not in expected
     ]
@@ -217,7 +219,7 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
     excused = {t.id for t in stream.tests if "::" not in t.id}  # a module's collection error or skip
     # Canaries may be missing when the spec's own command selects tests, or pytest crashed or was cut short.
     crashed = any(t.id == INTERNAL_ERROR_ID for t in tests)
-    strict = spec.grading.command == DEFAULT_COMMAND and stream.ended and not crashed
+    strict = spec.grading.command == DEFAULT_COMMAND and stream.ended and stream.status in (0, 1) and not crashed
     forgery = stream.forgery or canary.contradiction(planted, reported, excused, strict) or _unknown(stream, planting)
     # pytest's own stdout counts the canaries and, with tracebacks, would quote the tests: rendered instead.
     output = _redacted(_without(_render(tests) + done.stderr[-_OUTPUT_KEEP:], expected), spec)

@@ -105,7 +105,7 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 def pytest_internalerror(excrepr: Any, excinfo: Any) -> None:
     """Send pytest's own crash."""
     if _channel is not None:
-        _channel.send("internal", message=str(excrepr)[-2000:])
+        _channel.send("internal", message=_error_lines(str(excrepr)))
 
 
 def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
@@ -118,8 +118,14 @@ def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
     crash = getattr(longrepr, "reprcrash", None)
     if crash is not None:
         return str(crash.message)[:2000]
-    text = str(longrepr).strip().splitlines()
-    return text[-1][:2000] if text else ""
+    return _error_lines(str(longrepr))
+
+
+def _error_lines(text: str) -> str:
+    """The ``E   ...`` lines of a long report (the exception, not the source lines around it), else its last line."""
+    lines = text.strip().splitlines()
+    errors = [line for line in lines if line.startswith("E ")]
+    return "\n".join(errors)[-2000:] if errors else (lines[-1][:2000] if lines else "")
 
 
 @pytest.hookimpl(tryfirst=True)
