@@ -17,6 +17,7 @@ from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint
 from agentspec.review.complexity import Measurement, definition_line, measure, scaling_finding
 from agentspec.runner.grade import Grade, grade_workspace
 from agentspec.runner.plan import NO_MODEL, Attempt
+from agentspec.runner.review_bounded import review_bounded
 from agentspec.runner.workspace import make_workspace, read_tree, starter_files
 from agentspec.sandbox import Sandbox
 from agentspec.store.sqlite import AttemptRecord
@@ -74,7 +75,7 @@ async def run_attempt(
     changed = sorted(p for p in final.keys() | starter.keys() if final.get(p) != starter.get(p))
     findings: list[dict[str, Any]] = []
     if context.reviewer is not None:
-        findings = context.reviewer(attempt, {p: final[p] for p in changed if p in final})
+        findings = await review_bounded(context.reviewer, attempt, {p: final[p] for p in changed if p in final})
     findings += _scaling_findings(measurements, final)
 
     missing = sorted(set(baseline or ()) - {t.id for t in grade.tests})
