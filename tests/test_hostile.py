@@ -215,6 +215,16 @@ def test_rewriting_the_verdict_from_inside_the_code_is_caught(calc_spec: Path, t
         assert "test-gaming" in {f["rule"] for f in record.findings}, name
 
 
+def test_forged_verdicts_are_recorded_as_forged_report(calc_spec: Path, tmp_path: Path) -> None:
+    # The channel's attacks (tests/test_grading_forgery.py) through the whole runner and store.
+    from tests.test_grading_forgery import ATTACKS
+
+    names = ("junit-at-exit", "forked-child", "spare-the-canary-by-name")
+    records = run_agents(calc_spec, tmp_path / "results", [code_agent(name, ATTACKS[name]) for name in names])
+    for name, record in records.items():
+        assert (record.outcome, record.failure_kind) == ("failed", "forged_report"), name
+
+
 def test_agent_failures_are_data(calc_spec: Path, tmp_path: Path) -> None:
     records = run_agents(calc_spec, tmp_path / "results", [SleepyAgent(), CrashingAgent()])
     assert (records["sleepy"].outcome, records["sleepy"].failure_kind) == ("failed", "agent_timeout")
