@@ -216,3 +216,30 @@ def test_feature():
     )
     assert outcomes["test_probe::test_agentspec_itself_is_not_needed"] == ("passed", "")
     assert "secret-source-line" not in grade.output
+
+
+def test_fixtures_named_like_tests_keep_their_names(tmp_path: Path) -> None:
+    # Grading renames the spec's tests; a fixture called test_* is asked for by name and must not be renamed.
+    extra = '''
+[[tests]]
+path = "test_fixture.py"
+content = """
+import pytest
+
+
+@pytest.fixture
+def test_data():
+    return [1, 2, 3]
+
+
+class TestSums:
+    def test_sum(self, test_data):
+        assert sum(test_data) == 6
+"""
+'''
+    (tmp_path / "isolation.toml").write_text(ISOLATION_SPEC + extra, encoding="utf-8")
+    spec = load_spec(tmp_path / "isolation.toml")
+    workspace = make_workspace(spec, tmp_path / "workspace")
+    grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
+    assert grade.passed, grade.output
+    assert "test_fixture.TestSums::test_sum" in {t.id for t in grade.tests}

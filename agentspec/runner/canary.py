@@ -117,7 +117,12 @@ def _test_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctio
     for node in tree.body:
         members = node.body if isinstance(node, ast.ClassDef) and node.name.startswith("Test") else [node]
         found += [m for m in members if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
-    return [f for f in found if f.name.startswith("test")]
+    return [f for f in found if f.name.startswith("test") and not _is_fixture(f)]
+
+
+def _is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a function is a pytest fixture (tests ask for it by name: it keeps its name)."""
+    return any("fixture" in ast.unparse(decorator) for decorator in node.decorator_list)
 
 
 def outcomes(total: int, rng: random.Random) -> list[Expected]:
