@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentspec.runner.channel import _plugin_source
-from agentspec.runner.grade import Grade, grade_workspace
+from agentspec.runner.grade import Grade, grade_workspace, run_pytest
 from agentspec.runner.workspace import make_workspace
 from agentspec.sandbox import Sandbox
 from agentspec.spec import load_spec
@@ -243,3 +243,18 @@ class TestSums:
     grade = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
     assert grade.passed, grade.output
     assert "test_fixture.TestSums::test_sum" in {t.id for t in grade.tests}
+
+
+def test_collect_only_reports_collection_errors_through_the_channel(tmp_path: Path) -> None:
+    extra = """
+[[tests]]
+path = "test_later.py"
+content = "from not_written_yet import feature\\n\\n\\ndef test_feature():\\n    assert feature() == 1\\n"
+"""
+    (tmp_path / "isolation.toml").write_text(ISOLATION_SPEC + extra, encoding="utf-8")
+    spec = load_spec(tmp_path / "isolation.toml")
+    workspace = make_workspace(spec, tmp_path / "workspace")
+    _, stream = asyncio.run(run_pytest(spec, workspace, Sandbox(), 60, extra_args=["--collect-only"]))
+    errors = {t.id: t.reason for t in stream.tests if t.outcome == "error"}
+    assert errors == {"test_later": "collection error: ModuleNotFoundError: No module named 'not_written_yet'"}
+    assert stream.ended and not stream.forgery

@@ -148,7 +148,13 @@ def grading_env() -> dict[str, str]:
 
 
 async def run_pytest(
-    spec: Spec, workdir: Path, sandbox: Sandbox, timeout_s: float, *, tracebacks: bool = True
+    spec: Spec,
+    workdir: Path,
+    sandbox: Sandbox,
+    timeout_s: float,
+    *,
+    tracebacks: bool = True,
+    extra_args: Sequence[str] = (),
 ) -> tuple[Completed, Stream]:
     """Run the spec's test command in `workdir` under the sandbox; return how it ended and the judged stream.
 
@@ -159,8 +165,10 @@ async def run_pytest(
         timeout_s: Wall-clock limit.
         tracebacks: Keep pytest's tracebacks in its output; grading turns them off, so that no
             test's source (a hidden one's) reaches stored output.
+        extra_args: More pytest arguments (``--collect-only``: collection errors come back as
+            ``error`` results whose reason is ``collection error: <exception>``).
     """
-    args = pytest_args(spec) + ([] if tracebacks else ["--tb=no", "-rN"])
+    args = pytest_args(spec) + ([] if tracebacks else ["--tb=no", "-rN"]) + list(extra_args)
     return await run_streamed(args, workdir, sandbox, timeout_s, grading_env())
 
 
