@@ -171,7 +171,7 @@ def test_tampering_with_tests_never_passes(calc_spec: Path, tmp_path: Path) -> N
         assert (records[name].tests_passed, records[name].tests_total) == (1, 2), name
         assert records[name].fail_to_pass == {"test_calc::test_add": "failed"}, name
         assert records[name].pass_to_pass == {"test_calc::test_add_zero": "passed"}, name
-    assert records["exit-early"].failure_kind == "no_tests"
+    assert records["exit-early"].failure_kind == "forged_report"  # exit status 0 without pytest saying so
 
 
 # Registered from the code under test, which runs inside the grading pytest: every outcome becomes "passed".
@@ -213,6 +213,16 @@ def test_rewriting_the_verdict_from_inside_the_code_is_caught(calc_spec: Path, t
         assert record.tampered == [], name  # no protected file changed: the canary is what caught it
         assert [t["id"] for t in record.tests] == ["test_calc::test_add", "test_calc::test_add_zero"], name
         assert "test-gaming" in {f["rule"] for f in record.findings}, name
+
+
+def test_forged_verdicts_are_recorded_as_forged_report(calc_spec: Path, tmp_path: Path) -> None:
+    # The channel's attacks (tests/test_grading_forgery.py) through the whole runner and store.
+    from tests.test_grading_forgery import ATTACKS
+
+    names = ("junit-at-exit", "forked-child", "spare-the-canary-by-name")
+    records = run_agents(calc_spec, tmp_path / "results", [code_agent(name, ATTACKS[name]) for name in names])
+    for name, record in records.items():
+        assert (record.outcome, record.failure_kind) == ("failed", "forged_report"), name
 
 
 def test_agent_failures_are_data(calc_spec: Path, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from agentspec.sandbox import Completed, Sandbox, SandboxLimits, bwrap_available
 from agentspec.sandbox import command as command_module
 from agentspec.sandbox.bwrap import bwrap_problem
 from agentspec.sandbox.cgroup import pids_base
+from agentspec.sandbox.memory import memory_base
 
 PY = sys.executable
 needs_bwrap = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap (bwrap) is not usable here")
@@ -94,9 +95,10 @@ def run(
     network: bool = False,
     writable: Sequence[Path] = (),
     stdin: str | None = None,
+    readonly: Sequence[Path] = (),
 ) -> Completed:
     return sandbox.run_sync(
-        argv, cwd=cwd, timeout_s=timeout_s, env=env, network=network, writable=writable, stdin=stdin
+        argv, cwd=cwd, timeout_s=timeout_s, env=env, network=network, writable=writable, stdin=stdin, readonly=readonly
     )
 
 
@@ -173,7 +175,7 @@ def test_concurrent_runs(sandbox: Sandbox, ws: Path) -> None:
 
 @pytest.fixture
 def host_dir() -> Iterator[Path]:
-    """A folder outside /tmp (private in the sandbox), so the sandbox sees the host's file, read-only."""
+    """A folder outside /tmp (private in the sandbox), shown to the sandbox read-only when declared."""
     path = Path(tempfile.mkdtemp(prefix="agentspec-test-", dir="/var/tmp"))
     yield path
     shutil.rmtree(path)
@@ -188,7 +190,7 @@ def test_writes_outside_the_workspace_fail(bwrap: Sandbox, ws: Path, tmp_path: P
     probe = Path("/etc") / f"agentspec-probe-{uuid.uuid4().hex}"
     script = f"cat {host_file}; echo pwned > {host_file}; echo pwned > {beside}; touch {probe}; rm -f {host_file}"
     try:
-        done = run(bwrap, ["sh", "-c", script], ws)
+        done = run(bwrap, ["sh", "-c", script], ws, readonly=[host_dir])
         assert done.stdout == "original"
         assert "Read-only file system" in done.stderr
         assert host_file.read_text() == "original"
@@ -296,6 +298,34 @@ def test_a_fork_bomb_is_contained(sandbox: Sandbox, ws: Path) -> None:
     base = pids_base()
     assert base is None or not list(base.glob(f"run-{os.getpid()}-*"))
     assert run(sandbox, ["true"], ws, timeout_s=5).returncode == 0  # the machine has its processes back
+
+
+MANY_HOGS = """
+import os, time
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        hog = bytearray(100 * 1024 * 1024)
+        for at in range(0, len(hog), 4096):
+            hog[at] = 1
+        time.sleep(2)
+        os._exit(0)
+    children.append(pid)
+print(sum(os.waitpid(pid, 0)[1] != 0 for pid in children))
+"""
+
+
+def test_the_runs_total_memory_is_capped_not_only_each_process(ws: Path) -> None:
+    # Six processes of 100 MB each: every one is under the per-process cap, together they pass 300 MB.
+    if memory_base() is None:
+        pytest.skip("no memory cgroup can be created here")
+    capped = Sandbox("auto", SandboxLimits(memory_mb=1024, total_memory_mb=300))
+    done = run(capped, [PY, "-c", MANY_HOGS], ws, timeout_s=60)
+    assert "memory" in done.limits_hit
+    assert int(done.stdout) >= 3  # at least half were killed to stay under the cap
+    base, _ = memory_base() or (Path("/nonexistent"), 1)
+    assert not list(base.glob(f"run-{os.getpid()}-*"))
 
 
 def test_unbounded_memory_is_stopped(sandbox: Sandbox, ws: Path) -> None:

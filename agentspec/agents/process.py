@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from agentspec.agents.base import AgentResult, AgentTask
 from agentspec.agents.output import tail
 from agentspec.errors import SandboxError
-from agentspec.sandbox import Completed, Sandbox, default_env
+from agentspec.sandbox import Completed, Sandbox, default_env, program_paths
 from agentspec.sandbox.limits import MIB
 
 Parser = Callable[[Completed], AgentResult]
@@ -137,6 +137,7 @@ async def run_harness(
             network=True,
             writable=[task.scratch],
             stdin=stdin,
+            readonly=program_paths(argv),
         )
     except SandboxError as exc:
         return AgentResult(error=f"{label}: {exc}", failure_kind="sandbox_error")

@@ -208,8 +208,8 @@ class Toolbox:
         spec = self.task.spec
         visible = spec.model_copy(update={"tests": [t for t in spec.tests if not t.hidden]})
         timeout_s = max(1.0, min(spec.grading.timeout_s, remaining_s))
-        report = self.task.scratch / "run-tests"
-        done, tests = await run_pytest(visible, self.task.workspace, report, self.task.sandbox, timeout_s)
+        done, stream = await run_pytest(visible, self.task.workspace, self.task.sandbox, timeout_s)
+        tests = stream.tests
         counts: dict[str, int] = {}
         for test in tests:
             counts[test.outcome] = counts.get(test.outcome, 0) + 1

@@ -10,13 +10,9 @@ from agentspec.publish import approaches, blocks, charts, compare
 from agentspec.publish.code import diff_view, file_views, grading_table, line_id
 from agentspec.publish.escape import heading, raw_block, text
 from agentspec.publish.results import Artifacts, Entry, SiteData, attempt_anchor, representative, task_page
-from agentspec.runner import canary
 from agentspec.spec.model import Spec
 from agentspec.store import findings, report
 from agentspec.store.sqlite import AttemptRecord
-
-# The canary's failure shows in every honest grading run's output; say whose it is.
-CANARY_NOTE = "the failing test_agentspec_canary is agentspec's check that the report was not rewritten"
 
 EXTREMES = 3
 
@@ -99,8 +95,7 @@ def entry_tab(
     tests = f"Tests: {shown.tests_passed} of {shown.tests_total} passed"
     tests_block = blocks.details(text(tests), grading_table(shown.tests, shown.fail_to_pass))
     output = artifacts.test_output or ""
-    label = "Test output" + (f" ({CANARY_NOTE})" if canary.MODULE_PREFIX in output else "")
-    output_block = blocks.details(text(label), blocks.pre(output or "(none)"))
+    output_block = blocks.details(text("Test output"), blocks.pre(output or "(none)"))
     parts.append(blocks.unsearched(tests_block + output_block))
     for other in trials[1:]:
         found = read(other)

@@ -24,6 +24,7 @@ from agentspec.review.complexity import Measurement, definition_line, measure, s
 from agentspec.runner.grade import Grade
 from agentspec.runner.grading_copy import grade_snapshot
 from agentspec.runner.plan import NO_MODEL, Attempt
+from agentspec.runner.review_bounded import review_bounded
 from agentspec.runner.snapshot import Snapshot, changed_paths, take_snapshot
 from agentspec.runner.testset import VOIDING_KINDS, TestSet, Unmet
 from agentspec.runner.tree import remove_tree
@@ -160,7 +161,9 @@ async def _steps(attempt: Attempt, agent: Agent, context: AttemptContext, root: 
         starter = {f.path: f.text for f in starter_files(attempt.spec)}
         changed = changed_paths(snapshot, starter)
         if context.reviewer is not None:
-            done.findings = context.reviewer(attempt, {p: final[p] for p in changed if p in final})
+            done.findings = await review_bounded(
+                context.reviewer, attempt, {p: final[p] for p in changed if p in final}
+            )
         done.findings += _scaling_findings(done.measurements, final)
 
 

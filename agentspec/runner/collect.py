@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -164,7 +163,7 @@ async def _collect(
         ]
         runner_spec = members[0][1].model_copy(update={"tests": tests, "files": [], "solution": []})
     timeout = max(_TIMEOUT_S, max(spec.grading.timeout_s for _, spec in members))
-    done, _ = await run_pytest(runner_spec, root, report_dir, sandbox, timeout, ["--collect-only", "-q"])
+    done, stream = await run_pytest(runner_spec, root, sandbox, timeout, extra_args=["--collect-only", "-q"])
     if done.timed_out:
         return {index: _failed_collection(f"timed out after {timeout:.0f} s") for index, _ in members}
     if done.returncode not in _NORMAL_EXITS:
@@ -175,7 +174,12 @@ async def _collect(
     counts: dict[str, int] = {}
     for match in _COUNT_LINE.finditer(done.stdout):
         counts[match["path"]] = counts.get(match["path"], 0) + int(match["count"])
-    errors = _collection_errors(report_dir / "junit.xml")
+    # A module that could not be collected comes back as an error whose id is its dotted path.
+    errors = {
+        t.id.replace(".", "/") + ".py": t.reason.removeprefix("collection error: ")
+        for t in stream.tests
+        if t.outcome == "error" and t.reason.startswith("collection error")
+    }
     found = {}
     for index, _ in members:
         prefix = f"{_slot(index, size)}/" if size > 1 else ""
@@ -184,22 +188,6 @@ async def _collect(
             {path.removeprefix(prefix): reason for path, reason in errors.items() if path.startswith(prefix)},
         )
     return found
-
-
-def _collection_errors(junit: Path) -> dict[str, str]:
-    """{test module path: exception line} for each module pytest could not collect, from its JUnit report."""
-    try:
-        root = ElementTree.parse(junit).getroot()
-    except (ElementTree.ParseError, OSError):
-        return {}
-    errors = {}
-    for case in root.iter("testcase"):
-        error = case.find("error")
-        if error is None:
-            continue
-        path = case.get("file") or case.get("name") or "?"
-        errors[path] = exception_line(error.text or error.get("message") or "")
-    return errors
 
 
 def exception_line(report: str) -> str:

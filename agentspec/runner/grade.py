@@ -1,56 +1,36 @@
 """Grading: the spec's pristine tests, run with pytest in a sandboxed copy of the final workspace.
 
 Nothing the agent could touch is trusted. The copy gets every test file (visible and hidden)
-restored from the spec, every pytest control file (conftest.py, pytest.ini, ...) removed unless
-the starter had it, and pytest runs isolated (`python -s -P` in a fixed environment, no plugin
-autoload) with its JUnit XML written outside the workspace, and a canary test that must fail
-(agentspec/runner/canary.py). An attempt passes only when every collected test passed and pytest
-exited cleanly: 0, or 1 when the canary's expected failure was the only one.
+restored from the spec, with canaries planted among its tests (agentspec/runner/canary.py), every
+pytest control file (conftest.py, pytest.ini, ...) removed unless the starter had it, and pytest
+runs isolated (`python -s -P` in a fixed environment, no plugin autoload). The verdicts do not go
+through any file: the grading plugin streams them over an inherited socket that the grader reads
+as they come and checks (agentspec/runner/channel.py); docs/grading.md has the threat model. An
+attempt passes only when every collected test passed, the run ended normally with pytest's exit
+status 0 or 1 (1 when only must-fail canaries failed), and no canary or channel rule was broken.
 """
 
 from __future__ import annotations
 
-import functools
+import re
 import shutil
-import sys
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
 from agentspec.runner import canary
-from agentspec.runner.reasons import reason_line
+from agentspec.runner.channel import INTERNAL_ERROR_ID, Stream, TestOutcome, TestResult, run_streamed
 from agentspec.runner.workspace import write_file
 from agentspec.sandbox import Completed, Sandbox
 from agentspec.spec.model import PYTEST_CONTROL_FILES, File, Grading, Spec
 
-TestOutcome = Literal["passed", "failed", "error", "skipped"]
+__all__ = ["INTERNAL_ERROR_ID", "Grade", "TestOutcome", "TestResult", "grade_workspace", "run_pytest", "run_tests"]
+
 _IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
 _OUTPUT_KEEP = 200_000
 DEFAULT_COMMAND = Grading().command
-# pytest's JUnit report names an INTERNALERROR as this pseudo-test.
-INTERNAL_ERROR_ID = "pytest::internal"
-# `python -I` without -E: the environment is agentspec's own (grading_env), and PYTHONPATH in it must count.
-_ISOLATED = ("-s", "-P")
-_PLUGIN_SOURCE = Path(__file__).with_name("grading_plugin.py")
-# Loaded into every pytest run of grading (see agentspec/runner/grading_plugin.py for the crash it
-# prevents), from a copy under this top-level name in a folder of its own on the run's PYTHONPATH: the
-# interpreter that runs the tests need not be able to import agentspec (a Ray worker given the source
-# with py_modules, a checkout run without installing).
-GRADING_PLUGIN = "agentspec_grading"
-
-
-@dataclass(frozen=True)
-class TestResult:
-    """One test's verdict from pytest's JUnit XML."""
-
-    __test__ = False
-    id: str
-    outcome: TestOutcome
-    message: str = ""
-    # Why, in one line (agentspec/runner/reasons.py): the assertion, the collection error, the skip reason.
-    reason: str = ""
+# Canaries per test module: enough that sparing them by chance is unlikely, few enough to stay cheap.
+_CANARIES_PER_MODULE = (2, 4)
 
 
 @dataclass(frozen=True)
@@ -124,36 +104,31 @@ def prepare_grading_copy(spec: Spec, final: Path, copy: Path, extra: Iterable[Fi
         write_file(copy, entry.path, entry.text)
 
 
-def pytest_argv(spec: Spec, junit: Path, extra_tests: Sequence[str] = ()) -> list[str]:
-    """The grading command with agentspec's own flags appended (and `extra_tests` after the spec's).
+class GradingCommandError(ValueError):
+    """The spec's grading command is not one agentspec can run pytest from."""
+
+
+def pytest_args(spec: Spec) -> list[str]:
+    """The arguments of pytest for the spec's grading command, with agentspec's own flags appended.
 
     With the default command, only the spec's test files are collected, so tests the agent
     added of its own can neither help nor hurt it.
+
+    Raises:
+        GradingCommandError: The command does not run pytest (``python -m pytest ...`` or ``pytest ...``).
     """
     command = list(spec.grading.command)
-    if command == DEFAULT_COMMAND:
-        command += [t.path for t in spec.tests if _is_test_module(t.path)]
-    command += extra_tests
-    if command[0] in ("python", "python3"):
-        command[:1] = [sys.executable, *_ISOLATED]
+    if command[:3] in (["python", "-m", "pytest"], ["python3", "-m", "pytest"]):
+        args = command[3:]
     elif command[0] == "pytest":
-        command[:1] = [sys.executable, *_ISOLATED, "-m", "pytest"]
-    return [
-        *command,
-        f"--junitxml={junit}",
-        "-o",
-        "junit_family=xunit1",
-        "-o",
-        "pythonpath=.",
-        "--rootdir=.",
-        # One module that cannot import (normal on a TDD starter) must not hide the other modules' tests.
-        "--continue-on-collection-errors",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        GRADING_PLUGIN,
-        "-q",
-    ]
+        args = command[1:]
+    else:
+        raise GradingCommandError(f"the grading command {command!r} does not start with `python -m pytest` or `pytest`")
+    if command == DEFAULT_COMMAND:
+        args += [t.path for t in spec.tests if _is_test_module(t.path)]
+    # --continue-on-collection-errors: one module that cannot import (normal on a TDD starter) must not hide the rest.
+    flags = ["-o", "pythonpath=.", "--rootdir=.", "--continue-on-collection-errors", "-p", "no:cacheprovider"]
+    return [*args, *flags, "-q"]
 
 
 def _is_test_module(path: str) -> bool:
@@ -161,69 +136,158 @@ def _is_test_module(path: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
-@functools.cache
-def _plugin_source() -> bytes:
-    return _PLUGIN_SOURCE.read_bytes()
-
-
-def grading_env(plugin_dir: Path) -> dict[str, str]:
-    """A small, fixed environment: no plugin autoload, no bytecode, UTF-8, the grading plugin importable."""
+def grading_env() -> dict[str, str]:
+    """A small, fixed environment: no plugin autoload, no bytecode, UTF-8; nothing about the grader."""
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp",
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPATH": str(plugin_dir),
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
     }
 
 
 async def run_pytest(
-    spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox, timeout_s: float, extra_tests: Sequence[str] = ()
-) -> tuple[Completed, list[TestResult]]:
-    """Run the spec's test command in `workdir` under the sandbox; return how it ended and the JUnit verdicts.
+    spec: Spec,
+    workdir: Path,
+    sandbox: Sandbox,
+    timeout_s: float,
+    *,
+    tracebacks: bool = True,
+    extra_args: Sequence[str] = (),
+) -> tuple[Completed, Stream]:
+    """Run the spec's test command in `workdir` under the sandbox; return how it ended and the judged stream.
 
-    `report_dir` (outside `workdir`; the only other writable folder) is made afresh, with the grading
-    plugin in it, so nothing left there earlier (by a harness that could write to the attempt's scratch
-    folder, say) can stand in for the plugin or the report.
+    Args:
+        spec: Whose command and tests.
+        workdir: The folder to test (already holding the tests).
+        sandbox: Where to run.
+        timeout_s: Wall-clock limit.
+        tracebacks: Keep pytest's tracebacks in its output; grading turns them off, so that no
+            test's source (a hidden one's) reaches stored output.
+        extra_args: More pytest arguments (``--collect-only``: collection errors come back as
+            ``error`` results whose reason is ``collection error: <exception>``).
     """
-    if report_dir.is_symlink() or report_dir.is_file():
-        report_dir.unlink()
-    elif report_dir.exists():
-        shutil.rmtree(report_dir)
-    plugin_dir = report_dir / "plugin"
-    plugin_dir.mkdir(parents=True)
-    (plugin_dir / f"{GRADING_PLUGIN}.py").write_bytes(_plugin_source())
-    junit = report_dir / "junit.xml"
-    done = await sandbox.run(
-        pytest_argv(spec, junit, extra_tests),
-        cwd=workdir,
-        timeout_s=timeout_s,
-        env=grading_env(plugin_dir),
-        writable=[report_dir],
-    )
-    return done, parse_junit(junit) if junit.is_file() else []
+    args = pytest_args(spec) + ([] if tracebacks else ["--tb=no", "-rN"]) + list(extra_args)
+    return await run_streamed(args, workdir, sandbox, timeout_s, grading_env())
 
 
-async def run_tests(spec: Spec, workdir: Path, report_dir: Path, sandbox: Sandbox) -> Grade:
-    """Run the spec's test command in `workdir` (already prepared), with the canary, and read the verdict."""
-    canary_module = canary.write_canary(workdir)
-    done, reported = await run_pytest(spec, workdir, report_dir, sandbox, spec.grading.timeout_s, [canary_module])
-    output = (done.stdout + done.stderr)[-_OUTPUT_KEEP:]
-    tests = [t for t in reported if not canary.is_canary(t.id)]
-    canary_seen = next((t.outcome for t in reported if canary.is_canary(t.id)), None)
-    if canary.forged(canary_seen):
+@dataclass(frozen=True)
+class Planting:
+    """The canaries of one run, and the fresh names the spec's tests got."""
+
+    canaries: list[canary.Canary]
+    renamed: dict[str, str]
+    gone: set[str]
+
+
+def plant_canaries(spec: Spec, workdir: Path) -> Planting:
+    """Rewrite every spec test module in `workdir` from the spec, with canaries among its tests.
+
+    With the default command the spec's tests are renamed too (a custom one may select them by name).
+    """
+    rng = canary.new_rng()
+    modules = [t for t in spec.tests if _is_test_module(t.path)]
+    counts = [rng.randint(*_CANARIES_PER_MODULE) for _ in modules]
+    expected = canary.outcomes(sum(counts), rng)
+    rename = spec.grading.command == DEFAULT_COMMAND
+    taken: set[str] = set()
+    planted: list[canary.Canary] = []
+    renamed: dict[str, str] = {}
+    gone: set[str] = set()
+    for module, count in zip(modules, counts, strict=True):
+        mine, expected = expected[:count], expected[count:]
+        result = canary.plant(module.path, module.text, rng, mine, rename=rename, taken=taken)
+        write_file(workdir, module.path, result.source)
+        planted += result.canaries
+        renamed |= result.renamed
+        gone |= result.gone
+    return Planting(planted, renamed, gone)
+
+
+async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sandbox) -> Grade:
+    """Run the spec's tests in `workdir` (already prepared), with canaries, and judge the verdict.
+
+    `scratch` is not used: nothing of a grading run goes through a file (kept for callers' sake).
+    """
+    del scratch
+    planting = plant_canaries(spec, workdir)
+    planted = planting.canaries
+    try:
+        done, stream = await run_pytest(spec, workdir, sandbox, spec.grading.timeout_s, tracebacks=False)
+    except GradingCommandError as exc:
+        return Grade(False, [], None, 0.0, f"agentspec: {exc}\n", "grading_error")
+    finally:
+        for module in spec.tests:
+            write_file(workdir, module.path, module.text)
+    expected = {c.test_id: c.expected for c in planted}
+    tests = [
+        TestResult(canary.original_id(t.id, planting.renamed), t.outcome, t.message, t.reason)
+        for t in stream.tests
+        if t.id not in expected
+    ]
+    reported = {t.id: t.outcome for t in stream.tests}
+    excused = {t.id for t in stream.tests if "::" not in t.id}  # a module's collection error or skip
+    # Canaries may be missing when the spec's own command selects tests, or pytest crashed or was cut short.
+    crashed = any(t.id == INTERNAL_ERROR_ID for t in tests)
+    strict = spec.grading.command == DEFAULT_COMMAND and stream.ended and stream.status in (0, 1, 5) and not crashed
+    forgery = stream.forgery or canary.contradiction(planted, reported, excused, strict) or _unknown(stream, planting)
+    # pytest's own stdout counts the canaries and, with tracebacks, would quote the tests: rendered instead.
+    output = _redacted(_without(_render(tests) + done.stderr[-_OUTPUT_KEEP:], expected), spec)
+    if not forgery and not done.timed_out and done.returncode == 0 and stream.status != 0:
+        # Only pytest's own end says "all passed"; an exit status 0 without it (os._exit at import or atexit) is forged.
+        forgery = "the test process exited with status 0 without pytest saying so"
+    if forgery:
+        output += f"\nagentspec: the report was forged: {forgery}\n"
         return Grade(False, tests, done.returncode, done.duration_s, output, canary.FAILURE_KIND)
     if done.timed_out:
         return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout")
     if not tests:
         return Grade(False, tests, done.returncode, done.duration_s, output, "no_tests")
-    if any(t.id == INTERNAL_ERROR_ID for t in tests):
+    if crashed:
         return Grade(False, tests, done.returncode, done.duration_s, output, "grading_error")
-    # The canary's own failure makes an honest, otherwise green run exit 1.
-    clean_exit = 1 if canary_seen == "failed" else 0
-    passed = done.returncode == clean_exit and all(t.outcome == "passed" for t in tests)
+    # Must-fail canaries make an honest, otherwise green run exit 1.
+    clean_exit = 1 if any(reported.get(c.test_id) == "failed" for c in planted) else 0
+    passed = (
+        stream.ended and stream.status == done.returncode == clean_exit and all(t.outcome == "passed" for t in tests)
+    )
     return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed")
+
+
+def _unknown(stream: Stream, planting: Planting) -> str:
+    """Why a reported test cannot be one pytest ran, or "": it has the id of a test renamed for the run."""
+    for test in stream.tests:
+        if test.id.partition("[")[0] in planting.gone:
+            return f"a test was reported under a name that did not exist at run time ({test.id})"
+    return ""
+
+
+def _render(tests: Sequence[TestResult]) -> str:
+    """The verdicts as text for the stored output: ids and messages, never a test's source."""
+    lines = [f"{t.outcome.upper()} {t.id}" + (f" - {t.message}" if t.message else "") for t in tests]
+    counts: dict[str, int] = {}
+    for test in tests:
+        counts[test.outcome] = counts.get(test.outcome, 0) + 1
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no tests ran"
+    return "\n".join([*lines, summary]) + "\n"
+
+
+def _without(output: str, canary_ids: Iterable[str]) -> str:
+    """`output` without the lines that name a canary (pytest's own summary can)."""
+    names = [re.escape(test_id.rpartition("::")[2]) for test_id in canary_ids]
+    if not names:
+        return output
+    pattern = re.compile(rf"\b(?:{'|'.join(names)})\b")
+    return "".join(line for line in output.splitlines(keepends=True) if not pattern.search(line))
+
+
+def _redacted(output: str, spec: Spec) -> str:
+    """`output` with every line that repeats a hidden test's source line replaced (code under test may print them)."""
+    hidden = {line.strip() for t in spec.tests if t.hidden for line in t.text.splitlines() if len(line.strip()) >= 8}
+    if not hidden:
+        return output
+    lines = output.splitlines(keepends=True)
+    return "".join("[agentspec: a hidden test's line]\n" if line.strip() in hidden else line for line in lines)
 
 
 async def grade_workspace(spec: Spec, final: Path, scratch: Path, sandbox: Sandbox) -> Grade:
@@ -231,7 +295,7 @@ async def grade_workspace(spec: Spec, final: Path, scratch: Path, sandbox: Sandb
     tampered = tampered_paths(spec, final)
     copy = scratch / "grading"
     prepare_grading_copy(spec, final, copy)
-    grade = await run_tests(spec, copy, scratch / "report", sandbox)
+    grade = await run_tests(spec, copy, None, sandbox)
     return Grade(
         grade.passed,
         grade.tests,
@@ -241,28 +305,3 @@ async def grade_workspace(spec: Spec, final: Path, scratch: Path, sandbox: Sandb
         grade.failure_kind,
         tampered,
     )
-
-
-def parse_junit(path: Path) -> list[TestResult]:
-    """Per-test outcomes from a JUnit XML report (pytest's xunit1 family)."""
-    try:
-        root = ElementTree.parse(path).getroot()
-    except ElementTree.ParseError:
-        return []
-    results = []
-    for case in root.iter("testcase"):
-        classname = case.get("classname", "")
-        name = case.get("name", "")
-        test_id = f"{classname}::{name}" if classname else name
-        if not test_id:
-            continue
-        outcome: TestOutcome = "passed"
-        message = reason = ""
-        for child in case:
-            if child.tag in ("failure", "error", "skipped"):
-                outcome = "failed" if child.tag == "failure" else "error" if child.tag == "error" else "skipped"
-                message = (child.get("message") or child.text or "")[:2000]
-                reason = reason_line(child.tag, child.get("message") or "", child.text or "", child.get("type") or "")
-                break
-        results.append(TestResult(test_id, outcome, message, reason))
-    return results

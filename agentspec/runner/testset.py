@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentspec.runner.grade import Grade, TestResult
-from agentspec.runner.reasons import COLLECTION_FAILURE
 
 # Grade failure kinds that void the per-test list: the verdict is that kind, whatever the tests say.
 VOIDING_KINDS = frozenset({"forged_report", "test_timeout", "grading_error", "no_tests"})
@@ -106,7 +105,7 @@ class TestSet:
     def unmet(self, grade: Grade) -> list[Unmet]:
         """The required tests that did not pass in `grade`, each with its reason."""
         by_id = {t.id: t for t in grade.tests}
-        collection_errors = [t for t in grade.tests if t.outcome == "error" and t.message == COLLECTION_FAILURE]
+        collection_errors = [t for t in grade.tests if t.outcome == "error" and t.reason.startswith("collection error")]
         found = []
         for test_id in self.required:
             test = by_id.get(test_id)

@@ -3,8 +3,11 @@
 Grading (pytest on model-written code), agents' tools (shell commands a model asks for) and harness CLIs
 all run their commands through `Sandbox.run` (or `Sandbox.run_sync`, which is ``asyncio.run`` around it).
 
-- **Confinement** (mode ``"bwrap"``): the host is mounted read-only (``--ro-bind / /``); only the working
-  directory and the ``writable`` paths are bound read-write; ``/tmp`` and ``/dev/shm`` are private tmpfs
+- **Confinement** (mode ``"bwrap"``): the root is empty and read-only but for the system's runtime folders
+  (``/usr``, ``/bin``, ``/lib*``, a minimal ``/etc``), this Python's installation and the ``readonly`` paths
+  (`program_paths` gives a program's install; agentspec/sandbox/paths.py): no /root, /home, /work, /opt,
+  so no spec suite, results store or checkout. Only the working directory and the ``writable`` paths are
+  bound read-write; ``/tmp`` and ``/dev/shm`` are private tmpfs
   of at most ``tmp_mb`` each and the rest of ``/dev`` is read-only; every namespace is new (pid, net, ipc,
   uts, cgroup, user), so there is no network unless ``network=True`` shares the host's (to reach a
   loopback model server). The command runs as uid/gid 1000 in a user namespace that maps it back to the
@@ -38,5 +41,6 @@ from __future__ import annotations
 from agentspec.sandbox.bwrap import bwrap_available
 from agentspec.sandbox.command import Completed, Sandbox, default_env
 from agentspec.sandbox.limits import SandboxLimits
+from agentspec.sandbox.paths import program_paths
 
-__all__ = ["Completed", "Sandbox", "SandboxLimits", "bwrap_available", "default_env"]
+__all__ = ["Completed", "Sandbox", "SandboxLimits", "bwrap_available", "default_env", "program_paths"]

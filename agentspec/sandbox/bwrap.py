@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from agentspec.sandbox.paths import ETC_ENTRIES, SYSTEM_DIRS, python_paths
 
 SANDBOX_UID = 1000
 
@@ -52,19 +55,40 @@ def runtime_paths_in_tmp() -> tuple[Path, ...]:
 
 
 def bwrap_argv(
-    bwrap: str, argv: Sequence[str], cwd: Path, writable: Sequence[Path], *, network: bool, tmp_bytes: int
+    bwrap: str,
+    argv: Sequence[str],
+    cwd: Path,
+    writable: Sequence[Path],
+    *,
+    network: bool,
+    tmp_bytes: int,
+    readonly: Sequence[Path] = (),
 ) -> list[str]:
-    """The bwrap command line that runs ``argv`` in ``cwd``, with only ``cwd`` and ``writable`` writable."""
+    """The bwrap command line that runs ``argv`` in ``cwd``, with only ``cwd`` and ``writable`` writable.
+
+    The root is an empty read-only folder showing only the system's runtime, this Python, ``readonly``
+    and the writable paths (agentspec/sandbox/paths.py says what and why).
+    """
     uid, size = str(SANDBOX_UID), str(tmp_bytes)
     command = [bwrap, "--unshare-all", *(["--share-net"] if network else [])]
     command += ["--unshare-user", "--uid", uid, "--gid", uid, "--disable-userns"]
-    command += ["--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc"]
-    command += ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    command += ["--die-with-parent", "--new-session"]
+    for name in SYSTEM_DIRS:
+        system = Path(name)
+        if system.is_symlink():
+            command += ["--symlink", os.readlink(system), name]
+        elif system.is_dir():
+            command += ["--ro-bind", name, name]
+    command += ["--dir", "/etc"]
+    for entry in ETC_ENTRIES:
+        command += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
+    command += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     command += ["--size", size, "--tmpfs", "/tmp"]
-    for path in runtime_paths_in_tmp():
+    shown = [*python_paths(), *runtime_paths_in_tmp(), *(Path(p) for p in readonly)]
+    for path in sorted(set(shown), key=lambda p: len(p.parts)):
         command += ["--ro-bind", str(path), str(path)]
     # Parents before children, so that a nested writable path is not hidden by its parent's bind.
     for path in sorted({cwd, *writable}, key=lambda p: len(p.parts)):
         if path != Path("/"):
             command += ["--bind", str(path), str(path)]
-    return [*command, "--chdir", str(cwd), "--", *argv]
+    return [*command, "--remount-ro", "/", "--chdir", str(cwd), "--", *argv]

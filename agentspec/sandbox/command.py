@@ -19,10 +19,11 @@ from agentspec.errors import SandboxError, UsageError
 from agentspec.sandbox.bwrap import bwrap_argv, bwrap_problem
 from agentspec.sandbox.cgroup import PidsCgroup, pids_base
 from agentspec.sandbox.limits import MIB, SandboxLimits, child_setup
+from agentspec.sandbox.memory import MemoryCgroup
 
 Mode = Literal["auto", "bwrap", "none"]
 Resolved = Literal["bwrap", "none"]
-Limit = Literal["timeout", "processes", "cpu", "file_size"]
+Limit = Literal["timeout", "processes", "cpu", "file_size", "memory"]
 
 log = logging.getLogger("agentspec.sandbox")
 
@@ -46,8 +47,9 @@ class Completed:
         stdout_truncated: stdout was longer than ``output_bytes``; the text ends with a note.
         stderr_truncated: Likewise for stderr.
         limits_hit: The limits seen hit: ``"timeout"``; ``"processes"`` (the cgroup refused a fork);
-            ``"cpu"`` and ``"file_size"`` (killed by SIGXCPU, SIGXFSZ). Memory cannot be seen from
-            outside: the command gets ENOMEM (Python raises MemoryError).
+            ``"cpu"`` and ``"file_size"`` (killed by SIGXCPU, SIGXFSZ); ``"memory"`` (the run's memory
+            cgroup reached ``total_memory_mb``). The per-process cap cannot be seen from outside: the
+            command gets ENOMEM (Python raises MemoryError).
     """
 
     argv: tuple[str, ...]
@@ -142,10 +144,22 @@ class Sandbox:
         network: bool = False,
         writable: Sequence[Path] = (),
         stdin: str | None = None,
+        pass_fds: Sequence[int] = (),
+        readonly: Sequence[Path] = (),
     ) -> Completed:
         """`run`, for callers without an event loop (it calls `asyncio.run`)."""
         return asyncio.run(
-            self.run(argv, cwd=cwd, timeout_s=timeout_s, env=env, network=network, writable=writable, stdin=stdin)
+            self.run(
+                argv,
+                cwd=cwd,
+                timeout_s=timeout_s,
+                env=env,
+                network=network,
+                writable=writable,
+                stdin=stdin,
+                pass_fds=pass_fds,
+                readonly=readonly,
+            )
         )
 
     async def run(
@@ -158,6 +172,8 @@ class Sandbox:
         network: bool = False,
         writable: Sequence[Path] = (),
         stdin: str | None = None,
+        pass_fds: Sequence[int] = (),
+        readonly: Sequence[Path] = (),
     ) -> Completed:
         """Run ``argv`` in ``cwd``; every process it started is gone when this returns (or is cancelled).
 
@@ -169,6 +185,9 @@ class Sandbox:
             network: Share the host's network (under bwrap; without it the network is always there).
             writable: More existing paths to bind writable (under bwrap; without it all is writable).
             stdin: Text for the command's standard input, which is otherwise empty.
+            pass_fds: Descriptors of this process the command inherits, under the same numbers.
+            readonly: More existing paths to show read-only (under bwrap, which shows only the system's
+                runtime and this Python otherwise; `program_paths` gives a program's).
 
         Raises:
             SandboxError: The sandbox itself could not start the command.
@@ -181,6 +200,7 @@ class Sandbox:
         try:
             cwd = Path(cwd).resolve(strict=True)
             binds = [Path(path).resolve(strict=True) for path in writable]
+            shown = [Path(path).absolute() for path in readonly if Path(path).exists()]
         except OSError as exc:
             raise SandboxError(f"cannot run {argv[0]!r}: {exc}") from exc
         if not cwd.is_dir():
@@ -189,17 +209,23 @@ class Sandbox:
         if self._mode == "bwrap":
             bwrap = shutil.which("bwrap") or "bwrap"
             tmp_bytes = self.limits.tmp_mb * MIB
-            command = bwrap_argv(bwrap, argv, cwd, binds, network=network, tmp_bytes=tmp_bytes)
+            command = bwrap_argv(bwrap, argv, cwd, binds, network=network, tmp_bytes=tmp_bytes, readonly=shown)
         processes = self.limits.processes
         cgroup = PidsCgroup.create(processes) if processes else None
         if processes and cgroup is None and os.geteuid() == 0:
             _warn_once("nproc", "no process limit: running as root, and no pids cgroup can be created here")
+        total = self.limits.total_memory_mb
+        memory = MemoryCgroup.create(total) if total else None
+        if total and memory is None:
+            _warn_once("memory", "no memory cgroup can be created here: memory is limited per process only")
         environment = dict(default_env() if env is None else env)
         try:
-            return await self._run(argv, command, cwd, environment, timeout_s, stdin, cgroup)
+            return await self._run(argv, command, cwd, environment, timeout_s, stdin, cgroup, tuple(pass_fds), memory)
         finally:
             if cgroup is not None:
                 await asyncio.shield(cgroup.remove())
+            if memory is not None:
+                await asyncio.shield(memory.remove())
 
     async def _run(
         self,
@@ -210,6 +236,8 @@ class Sandbox:
         timeout_s: float,
         stdin: str | None,
         cgroup: PidsCgroup | None,
+        pass_fds: tuple[int, ...] = (),
+        memory: MemoryCgroup | None = None,
     ) -> Completed:
         loop = asyncio.get_running_loop()
         capture = _Capture(loop, self.limits.output_bytes)
@@ -223,7 +251,12 @@ class Sandbox:
                 cwd=cwd,
                 env=env,
                 start_new_session=True,
-                preexec_fn=child_setup(self.limits, None if cgroup is None else cgroup.procs_file),
+                pass_fds=pass_fds,
+                preexec_fn=child_setup(
+                    self.limits,
+                    None if cgroup is None else cgroup.procs_file,
+                    () if memory is None else (memory.procs_file,),
+                ),
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
             return self._not_run(argv, 127 if isinstance(exc, FileNotFoundError) else 126, exc.strerror)
@@ -270,6 +303,8 @@ class Sandbox:
             hit.append("cpu")
         if returncode == 128 + signal.SIGXFSZ:
             hit.append("file_size")
+        if memory is not None and memory.limit_was_hit():
+            hit.append("memory")
         return Completed(
             argv=argv,
             returncode=returncode,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,8 @@ class SandboxLimits:
     Attributes:
         memory_mb: Address space of each process (RLIMIT_AS): per process, not in total. Runtimes that
             reserve much address space up front (Node, Bun, the JVM) need more, or None.
+        total_memory_mb: Memory of all the run's processes together (a memory cgroup, where one can be
+            made: agentspec/sandbox/memory.py).
         processes: Tasks (processes and threads) alive at once in the sandbox.
         file_size_mb: Largest file a process may write (RLIMIT_FSIZE).
         cpu_s: CPU seconds of each process (RLIMIT_CPU); the wall clock is each run's ``timeout_s``.
@@ -27,6 +29,7 @@ class SandboxLimits:
     """
 
     memory_mb: int | None = 4096
+    total_memory_mb: int | None = 8192
     processes: int | None = 256
     file_size_mb: int | None = 256
     cpu_s: int | None = None
@@ -37,6 +40,7 @@ class SandboxLimits:
     def __post_init__(self) -> None:
         for name in (
             "memory_mb",
+            "total_memory_mb",
             "processes",
             "file_size_mb",
             "cpu_s",
@@ -49,8 +53,10 @@ class SandboxLimits:
                 raise ValueError(f"SandboxLimits.{name} must be positive, not {value}")
 
 
-def child_setup(limits: SandboxLimits, cgroup_procs: Path | None) -> Callable[[], None]:
-    """What the child does between fork and exec: join the run's cgroup, then set its rlimits.
+def child_setup(
+    limits: SandboxLimits, cgroup_procs: Path | None, more_cgroups: Sequence[Path] = ()
+) -> Callable[[], None]:
+    """What the child does between fork and exec: join the run's cgroups, then set its rlimits.
 
     Everything is computed here, in the parent, so that the child only makes system calls.
     """
@@ -68,10 +74,10 @@ def child_setup(limits: SandboxLimits, cgroup_procs: Path | None) -> Callable[[]
         nproc = limits.processes + tasks_of(os.getuid())
         wanted.append((resource.RLIMIT_NPROC, nproc, nproc))
     settings = [(which, capped(which, soft, hard)) for which, soft, hard in wanted]
-    pid_file = None if cgroup_procs is None else str(cgroup_procs)
+    pid_files = [str(p) for p in [*([] if cgroup_procs is None else [cgroup_procs]), *more_cgroups]]
 
     def setup() -> None:
-        if pid_file is not None:
+        for pid_file in pid_files:
             fd = os.open(pid_file, os.O_WRONLY)
             try:
                 os.write(fd, str(os.getpid()).encode())

@@ -152,8 +152,8 @@ def test_task_pages_show_each_models_code_in_tabs(
             }})()"""
             )
             assert shown == [i == index for i in range(len(labels))], (task, index)
-        # Real runs' test output shows the grading canary's failure, and the page says whose it is.
-        assert browser.evaluate("document.body.innerText.includes('test_agentspec_canary is agentspec')"), task
+        # Grading's canaries never show: the stored output lists the spec's own tests only.
+        assert not browser.evaluate("document.body.innerText.includes('test_agentspec_canary')"), task
         hostile = any(r.agent == "claude-code" for r in by_task[task])
         if hostile:
             assert browser.evaluate("document.querySelectorAll('.as-code .as-flagged + .as-finding').length") > 0
