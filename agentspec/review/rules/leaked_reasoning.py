@@ -60,16 +60,22 @@ class LeakedReasoningRule(ProseRule):
     "the user wants..."), the code ships the model's scratch work. It passed the tests, but
     you would ask for it to be removed in review.
 
-    What counts: interjections that open a sentence (*Wait,*, *Hmm*, *Actually,*, *Okay so*,
-    *Oops*), "let me check / reconsider / re-read", first-person hedging (*I think*, *I'm not
-    sure*, *I need to*), references to the prompt (*the problem says*, *the user wants*) and
-    reasoning tags (``<think>``, ``</think>``, ``<thinking>``, ``<reasoning>``) that start a
-    comment or a docstring line. In a file that does not parse, every line is read: a lone
-    ``<think>`` block above the code is reported once, at its opening tag.
+    What counts, alone: *Wait* opening a sentence (*Wait,*, *But wait*, *Oh wait*), "let me
+    check / reconsider / re-read / think", *I need to*, *I misread*, *I was wrong*, *the user
+    wants* opening a sentence, and reasoning tags (``<think>``, ``</think>``, ``<thinking>``,
+    ``<reasoning>``) that start a comment or a docstring line. People write the weaker signs
+    too ("Hmm, should we...", "I think that...", "Actually, RFC 2109 cookies are..."), so
+    these count only when two different kinds meet in one run of adjacent comment lines or
+    one docstring: an interjection (*Hmm*, *Actually,*, *Okay so*, *Oops*), a hedge (*I
+    think*, *I suppose*, *I'm not sure*), a reference to the prompt (*the problem says*, *the
+    task requires*, *the user wants*) and exploring aloud (*let's see*). In a file that does
+    not parse, every line is read: a lone ``<think>`` block above the code is reported once,
+    at its opening tag.
 
     What does not count: string literals that are code (a regex that matches ``<think>``),
     ordinary comments such as "Wait for the thread", "Let the OS pick a port", "Note:" or
-    "TODO:".
+    "TODO:", a docstring that says what the task requires, and one weak sign on its own
+    (the standard library has dozens).
     """
 
     id = "leaked-reasoning"
