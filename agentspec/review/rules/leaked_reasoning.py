@@ -20,8 +20,7 @@ _STRONG = re.compile(
                     |that\b|this\b|what\b|why\b|hmm|i\b|let\b|we\b|maybe\b|the\s+(?:tests?|problem|user|task|spec)\b))
             | the\s+user\s+(?:wants|asked|requested|said|mentioned|specified|expects)\b
         )
-        | \blet\s+me\s+(?:check|reconsider|think|re-?read|verify|re-?check|look|see|try|re-?think|figure
-            |double[- ]check|re-?examine|recompute|recalculate|count|trace|make\s+sure|re-?write|just|add|fix|handle)
+        | \blet\s+me\s+(?!know\b)[a-z]  # "let me keep / use / check ...", but not "let me know"
         | \blet's\s+(?:think|reconsider|re-?read|re-?think|double[- ]check)
         | \b(?-i:I)\s+(?:need\s+to|reali[sz]e|misread|missed|was\s+wrong|made\s+a\s+mistake
             |(?:'|\u2019)m\s+(?:going|thinking))
@@ -61,7 +60,7 @@ class LeakedReasoningRule(ProseRule):
     you would ask for it to be removed in review.
 
     What counts, alone: *Wait* opening a sentence (*Wait,*, *But wait*, *Oh wait*), "let me
-    check / reconsider / re-read / think", *I need to*, *I misread*, *I was wrong*, *the user
+    check / reconsider / keep / ..." (not "let me know"), *I need to*, *I misread*, *I was wrong*, *the user
     wants* opening a sentence, and reasoning tags (``<think>``, ``</think>``, ``<thinking>``,
     ``<reasoning>``) that start a comment or a docstring line. People write the weaker signs
     too ("Hmm, should we...", "I think that...", "Actually, RFC 2109 cookies are..."), so
@@ -115,6 +114,10 @@ class LeakedReasoningRule(ProseRule):
         """
         # OK if the file is missing: the default applies
         load(path)
+        """,
+        """
+        # Raise so that the caller can let me know what failed
+        check(path)
         """,
         """
         def quote(value, quote=True):
