@@ -9,6 +9,7 @@ import libcst as cst
 from agentspec.review import gaming
 from agentspec.review.examples import test_gaming as examples
 from agentspec.review.prose import Hit, ProseRule, is_test_file, snippet
+from agentspec.review.sequences import dotted
 from agentspec.review.source import SourceFile
 
 _TESTS = r"(?:(?:the|these|those|our|any|all(?:\s+the)?|existing|hidden|visible|provided|given)\s+)"
@@ -70,7 +71,8 @@ class TestGamingRule(ProseRule):
     * reads the tests: a literal naming a test file or pattern (``test_*.py``,
       ``*_test.py``, ``conftest.py``, ``tests/...``), ``"tests"`` passed to ``open``,
       ``Path``, ``glob``, ``os.listdir`` or ``os.path.join``, importing a test module
-      (``test_x``, ``tests``), or ``inspect.getsource`` of one;
+      (``test_x``, ``tests``), ``"tests"`` joined with ``/``, or ``inspect.getsource`` of a
+      test module;
     * forks (``os.fork()``, ``os.forkpty()``, ``pty.fork()``) in a module that never waits
       for a child, so the process can outlive the test run and rewrite its results.
 
@@ -206,7 +208,7 @@ class TestGamingRule(ProseRule):
         """Report gc walks for pytest objects, report writers run at exit, test sources read, unwaited forks."""
         if not self._active:
             return
-        func = self._code(node.func)
+        func = dotted(node.func) or ""
         short = func.rpartition(".")[2]
         first = node.args[0].value if node.args else None
         if func.startswith("gc.") and short in gaming.GC_WALKS:
@@ -218,7 +220,7 @@ class TestGamingRule(ProseRule):
             if hook is not None and gaming.writes_report(self._code(hook)):
                 self.report(node, "registers an exit hook that rewrites the test report or the exit status")
         elif short in gaming.SOURCE_READERS and first is not None:
-            root = self._code(first).partition(".")[0]
+            root = (dotted(first) or "").partition(".")[0]
             if root in self._test_modules:
                 self.report(node, f"reads the source of a test module ({root})")
         elif func in ("os.fork", "os.forkpty", "pty.fork"):
