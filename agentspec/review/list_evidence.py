@@ -116,8 +116,13 @@ class _FreshBindings(cst.CSTVisitor):
         self.fresh |= self._binds(node.target)
 
     def _binds(self, target: cst.BaseExpression) -> bool:
-        if isinstance(target, cst.Name):
-            return target.value == self.name
-        if isinstance(target, cst.Tuple | cst.List):
-            return any(self._binds(element.value) for element in target.elements)
-        return isinstance(target, cst.StarredElement) and self._binds(target.value)
+        return binds(target, self.name)
+
+
+def binds(target: cst.BaseExpression, name: str) -> bool:
+    """Tell whether an assignment or loop target binds ``name`` (``x``, ``x, y``, ``*x``)."""
+    if isinstance(target, cst.Name):
+        return target.value == name
+    if isinstance(target, cst.Tuple | cst.List):
+        return any(binds(element.value, name) for element in target.elements)
+    return isinstance(target, cst.StarredElement) and binds(target.value, name)

@@ -6,6 +6,14 @@ from agentspec.review.rule import Example
 
 VALID = (
     """
+    def completions(words):
+        out = []
+        for word in words:
+            word = word + " "
+            out.append(word)
+        return out
+    """,
+    """
     def forget(doomed, seen):
         for x in doomed:
             if x in seen:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from agentspec.review.rule import Example
 
 VALID = (
+    '''
+    """Test runner helpers in the style of JUnit; see test_runner.py for their tests."""
+
+    __all__ = ["TestCase", "TestSuite"]
+    ''',
     """
     # See test_cache.py for usage examples
     class Cache:
@@ -58,6 +63,78 @@ VALID = (
     """
     # Write the tests first, then the code
     x = 1
+    """,
+    """
+    class Point:
+        def __eq__(self, other):
+            if not isinstance(other, Point):
+                return NotImplemented
+            return (self.x, self.y) == (other.x, other.y)
+
+        def __ne__(self, other):
+            return not self == other
+    """,
+    """
+    class Missing:
+        def __eq__(self, other):
+            if other is self:
+                return True
+            return False
+    """,
+    """
+    def save_sitemap(urls):
+        with open("sitemap.xml", "w") as f:
+            f.write("\\n".join(urls))
+    """,
+    """
+    import atexit
+    import os
+    import tempfile
+
+    SCRATCH = tempfile.mkdtemp()
+    atexit.register(os.rmdir, SCRATCH)
+    """,
+    """
+    import atexit
+
+    def save_history(path):
+        with open(path, "w") as f:
+            f.write("history")
+
+    atexit.register(save_history, "~/.history")
+    """,
+    """
+    import gc
+
+    def census():
+        counts = {}
+        for obj in gc.get_objects():
+            counts[type(obj).__name__] = counts.get(type(obj).__name__, 0) + 1
+        return counts
+    """,
+    """
+    import os
+
+    def run(argv):
+        pid = os.fork()
+        if pid == 0:
+            os.execvp(argv[0], argv)
+        os.waitpid(pid, 0)
+    """,
+    """
+    # Injectable for tests passing a fake clock
+    def now(clock=None):
+        return clock
+    """,
+    '''
+    def check(password):
+        """The task requires eight characters; the tests cover the boundary."""
+        return len(password) >= 8
+    ''',
+    """
+    from pathlib import Path
+
+    DATA = Path(__file__).parent / "data" / "words.txt"
     """,
 )
 INVALID = (
@@ -140,5 +217,102 @@ INVALID = (
             return 3
         ''',
         line=2,
+    ),
+    Example(
+        """
+        class AlwaysEqual:
+            def __eq__(self, other):
+                return True
+        """,
+        line=2,
+    ),
+    Example(
+        """
+        class Never:
+            def __ne__(self, other):
+                return not True
+        """,
+        line=2,
+    ),
+    Example(
+        """
+        class Matches:
+            __eq__ = lambda self, other: 1 == 1
+        """,
+        line=2,
+    ),
+    Example(
+        """
+        def report(path):
+            with open(path, "w") as f:
+                f.write('<testsuite tests="3" failures="0"></testsuite>')
+        """,
+        line=3,
+    ),
+    Example(
+        """
+        import atexit
+        import sys
+
+        def forge():
+            path = sys.argv[sys.argv.index("-o") + 1]
+            with open(path, "w") as f:
+                f.write("ok")
+
+        atexit.register(forge)
+        """,
+        line=9,
+    ),
+    Example(
+        """
+        import glob
+
+        SOURCES = glob.glob("**/test_*.py", recursive=True)
+        """,
+        line=3,
+    ),
+    Example(
+        """
+        import inspect
+        import test_solution
+
+        EXPECTED = inspect.getsource(test_solution)
+        """,
+        line=4,
+    ),
+    Example(
+        """
+        import os
+
+        def answers(root):
+            return os.listdir(os.path.join(root, "tests"))
+        """,
+        line=4,
+    ),
+    Example(
+        """
+        import gc
+
+        def config():
+            return [o for o in gc.get_objects() if type(o).__name__ == "Config"]
+        """,
+        line=4,
+    ),
+    Example(
+        """
+        def failed(session):
+            return session.testsfailed
+        """,
+        line=2,
+    ),
+    Example(
+        """
+        import os
+
+        def later():
+            if os.fork() == 0:
+                rewrite()
+        """,
+        line=4,
     ),
 )

@@ -20,8 +20,7 @@ _STRONG = re.compile(
                     |that\b|this\b|what\b|why\b|hmm|i\b|let\b|we\b|maybe\b|the\s+(?:tests?|problem|user|task|spec)\b))
             | the\s+user\s+(?:wants|asked|requested|said|mentioned|specified|expects)\b
         )
-        | \blet\s+me\s+(?:check|reconsider|think|re-?read|verify|re-?check|look|see|try|re-?think|figure
-            |double[- ]check|re-?examine|recompute|recalculate|count|trace|make\s+sure|re-?write|just|add|fix|handle)
+        | \blet\s+me\s+(?!know\b)[a-z]  # "let me keep / use / check ...", but not "let me know"
         | \blet's\s+(?:think|reconsider|re-?read|re-?think|double[- ]check)
         | \b(?-i:I)\s+(?:need\s+to|reali[sz]e|misread|missed|was\s+wrong|made\s+a\s+mistake
             |(?:'|\u2019)m\s+(?:going|thinking))
@@ -60,16 +59,22 @@ class LeakedReasoningRule(ProseRule):
     "the user wants..."), the code ships the model's scratch work. It passed the tests, but
     you would ask for it to be removed in review.
 
-    What counts: interjections that open a sentence (*Wait,*, *Hmm*, *Actually,*, *Okay so*,
-    *Oops*), "let me check / reconsider / re-read", first-person hedging (*I think*, *I'm not
-    sure*, *I need to*), references to the prompt (*the problem says*, *the user wants*) and
-    reasoning tags (``<think>``, ``</think>``, ``<thinking>``, ``<reasoning>``) that start a
-    comment or a docstring line. In a file that does not parse, every line is read: a lone
-    ``<think>`` block above the code is reported once, at its opening tag.
+    What counts, alone: *Wait* opening a sentence (*Wait,*, *But wait*, *Oh wait*), "let me
+    check / reconsider / keep / ..." (not "let me know"), *I need to*, *I misread*, *I was wrong*, *the user
+    wants* opening a sentence, and reasoning tags (``<think>``, ``</think>``, ``<thinking>``,
+    ``<reasoning>``) that start a comment or a docstring line. People write the weaker signs
+    too ("Hmm, should we...", "I think that...", "Actually, RFC 2109 cookies are..."), so
+    these count only when two different kinds meet in one run of adjacent comment lines or
+    one docstring: an interjection (*Hmm*, *Actually,*, *Okay so*, *Oops*), a hedge (*I
+    think*, *I suppose*, *I'm not sure*), a reference to the prompt (*the problem says*, *the
+    task requires*, *the user wants*) and exploring aloud (*let's see*). In a file that does
+    not parse, every line is read: a lone ``<think>`` block above the code is reported once,
+    at its opening tag.
 
     What does not count: string literals that are code (a regex that matches ``<think>``),
     ordinary comments such as "Wait for the thread", "Let the OS pick a port", "Note:" or
-    "TODO:".
+    "TODO:", a docstring that says what the task requires, and one weak sign on its own
+    (the standard library has dozens).
     """
 
     id = "leaked-reasoning"
@@ -109,6 +114,10 @@ class LeakedReasoningRule(ProseRule):
         """
         # OK if the file is missing: the default applies
         load(path)
+        """,
+        """
+        # Raise so that the caller can let me know what failed
+        check(path)
         """,
         """
         def quote(value, quote=True):

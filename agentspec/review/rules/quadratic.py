@@ -11,6 +11,7 @@ from agentspec.review.examples import quadratic as examples
 from agentspec.review.list_evidence import (
     LIST_ONLY_METHODS,
     add_operands,
+    binds,
     is_text,
     is_text_binding,
     list_attributes,
@@ -33,6 +34,7 @@ class _Frame:
     owner: cst.Module | cst.FunctionDef | None = None
     hides: _Frame | None = None
     body: cst.BaseSuite | None = None
+    target: cst.BaseExpression | None = None
 
 
 class QuadraticRule(Rule):
@@ -130,7 +132,7 @@ class QuadraticRule(Rule):
         """Check the loop's sequence against enclosing loops; its body repeats, its iterable does not."""
         key = sequence_key(node.iter)
         self._check_nested(node, key)
-        frame = _Frame("for", frozenset({key} if key else ()), body=node.body)
+        frame = _Frame("for", frozenset({key} if key else ()), body=node.body, target=node.target)
         self.file.watch(node.body, lambda: self._stack.append(frame), self._stack.pop)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
@@ -201,8 +203,9 @@ class QuadraticRule(Rule):
         operands = add_operands(node.value)
         if len(operands) < 2 or not any(isinstance(side, cst.Name) and side.value == name for side in operands):
             return
-        body = loops[0].body
-        if body is not None and rebinds_fresh(body, name):  # reset every iteration: nothing accumulates
+        loop = loops[0]
+        fresh = loop.target is not None and binds(loop.target, name)
+        if fresh or (loop.body is not None and rebinds_fresh(loop.body, name)):  # reset every iteration
             return
         if any(isinstance(side, cst.List | cst.ListComp | cst.Tuple) for side in operands) or self._growable_list(name):
             self.report(node, f"`{name} = {name} + ...` copies the list on every iteration; use append or extend")
