@@ -15,7 +15,7 @@ import collections
 import sysconfig
 from pathlib import Path
 
-from agentspec.review import ALL_RULES
+from agentspec.review import all_rules
 from agentspec.review.scoring import review_human_code, score_corpus, stdlib_paths
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "review" / "labelled"
@@ -45,7 +45,7 @@ def main() -> None:
 
     print(f"labelled corpus: {LABELLED}; stdlib: {len(paths)} files ({args.stdlib})")
     print(f"{'rule':18} {'precision':>9} {'recall':>7} {'TP':>4} {'FP':>4} {'FN':>4} {'stdlib findings':>16}")
-    for rule in sorted(rule.id for rule in ALL_RULES):
+    for rule in sorted(rule.id for rule in all_rules()):
         score = scores[rule]
         stdlib = "-" if rule == "docstrings" else str(counts[rule])
         print(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agentspec.review.complexity import classify, measure, scaling_finding
+from agentspec.runner.complexity import classify, measure, scaling_finding
 from agentspec.sandbox import Sandbox
 from agentspec.spec.model import Scaling
 

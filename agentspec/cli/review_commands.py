@@ -27,9 +27,9 @@ def add_commands(commands: Any) -> None:
 
 def cmd_review(args: argparse.Namespace) -> int:
     """Review the given files; exit 1 when any finding is a warning or an error."""
-    from agentspec.review import ALL_RULES, ReviewConfig, review_paths  # libcst loads only for this command
+    from agentspec.review import ReviewConfig, all_rules, review_paths  # libcst loads only for this command
 
-    known = sorted(rule.id for rule in ALL_RULES)
+    known = sorted(rule.id for rule in all_rules())
     for rule in args.rules or []:
         if rule not in known:
             raise UsageError(f"unknown rule {rule!r}; choose from {', '.join(known)}")

@@ -28,7 +28,7 @@ from agentspec.publish.model_page import model_markdown
 from agentspec.publish.passthrough import PassThroughExtension
 from agentspec.publish.results import SiteData, load, task_page
 from agentspec.publish.task_page import task_markdown
-from agentspec.review import ALL_RULES
+from agentspec.review import all_rules
 
 ASSETS = Path(__file__).parent / "assets"
 DEFAULT_CONFIG = ASSETS / "mkdocs.yml"
@@ -72,7 +72,7 @@ def navigation(data: SiteData, guides: Sequence[str]) -> list[dict[str, Any]]:
     """The nav when mkdocs.yml gives none: results, tasks, agents and models, reviewer, guides."""
     tasks = [{title(data.specs[t].title if t in data.specs else t): task_page(t)} for t in data.tasks]
     models = [{title(e.label): e.page} for e in data.entries]
-    rules = [{"Overview": rules_page.INDEX}] + [{rule.id: rules_page.rule_page(rule)} for rule in ALL_RULES]
+    rules = [{"Overview": rules_page.INDEX}] + [{rule.id: rules_page.rule_page(rule)} for rule in all_rules()]
     return [
         {"Results": home.PAGE},
         {"Tasks": [{"All tasks": grid_page.PAGE}, *tasks]},

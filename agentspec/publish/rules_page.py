@@ -10,7 +10,7 @@ from typing import Literal
 from agentspec.publish import blocks
 from agentspec.publish.code import code_view
 from agentspec.publish.escape import heading, inline, raw_block, text
-from agentspec.review import ALL_RULES, Example, ReviewConfig, Rule, review_source
+from agentspec.review import Example, ReviewConfig, Rule, all_rules, review_source
 
 INDEX = "reviewer/index.md"
 
@@ -73,11 +73,11 @@ def rule_markdown(rule: type[Rule]) -> str:
     return "".join(parts)
 
 
-def index_markdown(rules: Sequence[type[Rule]] = ALL_RULES) -> str:
+def index_markdown(rules: Sequence[type[Rule]] | None = None) -> str:
     """The reviewer's index: every rule with its severity and one line."""
     rows = [
         [blocks.link(blocks.href(INDEX, rule_page(rule)), rule.id), text(rule.severity), text(_doc(rule)[0])]
-        for rule in rules
+        for rule in (all_rules() if rules is None else rules)
     ]
     intro = (
         "The reviewer reads the files each agent changed, with one rule per kind of problem. Findings of "
@@ -92,5 +92,5 @@ def index_markdown(rules: Sequence[type[Rule]] = ALL_RULES) -> str:
 def rule_pages() -> dict[str, str]:
     """Every reviewer page, by Markdown path."""
     pages = {INDEX: index_markdown()}
-    pages.update({rule_page(rule): rule_markdown(rule) for rule in ALL_RULES})
+    pages.update({rule_page(rule): rule_markdown(rule) for rule in all_rules()})
     return pages

@@ -21,7 +21,7 @@ class ReviewConfig:
         properties: Emit info findings that describe the code rather than fault it: each
             class's thread-safety (rule ``thread-safety``) and each file's docstring
             coverage (rule ``docstrings``).
-        extra_rules: Rule classes to run besides the built-in ones (``ALL_RULES``); ``rules``
+        extra_rules: Rule classes to run besides the built-in ones (``all_rules()``); ``rules``
             selects among both.
     """
 

@@ -14,8 +14,8 @@ from libcst.metadata import MetadataWrapper
 
 from agentspec.review.config import ReviewConfig
 from agentspec.review.finding import Finding
+from agentspec.review.registry import all_rules
 from agentspec.review.rule import Rule
-from agentspec.review.rules import ALL_RULES
 from agentspec.review.rules.syntax_error import SyntaxErrorRule
 from agentspec.review.source import SourceFile
 from agentspec.review.walk import BatchedWalk
@@ -80,7 +80,7 @@ def review_paths(paths: Iterable[Path], config: ReviewConfig | None = None) -> l
 
 def selected_rules(config: ReviewConfig) -> list[type[Rule]]:
     """Return the rule classes ``config`` enables, checking that every named id exists."""
-    candidates = [*ALL_RULES, *config.extra_rules]
+    candidates = [*all_rules(), *config.extra_rules]
     if config.rules is not None:
         unknown = sorted(set(config.rules) - {rule.id for rule in candidates})
         if unknown:

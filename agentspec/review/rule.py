@@ -11,6 +11,7 @@ import libcst as cst
 
 from agentspec.review.config import ReviewConfig
 from agentspec.review.finding import Severity
+from agentspec.review.registry import BUILTIN_PACKAGE, id_of_module
 from agentspec.review.source import SourceFile
 
 
@@ -56,6 +57,12 @@ class Rule:
     VALID: ClassVar[Sequence[str | Example]] = ()
     INVALID: ClassVar[Sequence[str | Example]] = ()
     METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A built-in rule's id is its module's name: defined once, by the file (see review/registry.py).
+        if "id" not in cls.__dict__ and cls.__module__.startswith(BUILTIN_PACKAGE + "."):
+            cls.id = id_of_module(cls.__module__)
 
     def __init__(self, file: SourceFile) -> None:
         self.file = file

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint
-from agentspec.review.complexity import Measurement, definition_line, measure, scaling_finding
+from agentspec.runner.complexity import Measurement, definition_line, measure, scaling_finding
 from agentspec.runner.grade import Grade
 from agentspec.runner.grading_copy import grade_snapshot
 from agentspec.runner.plan import NO_MODEL, Attempt

@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentspec.review.complexity import Measurement, measure
+from agentspec.runner.complexity import Measurement, measure
 from agentspec.runner.grade import INTERNAL_ERROR_ID, Grade, run_tests
 from agentspec.runner.testset import TestSet
 from agentspec.runner.workspace import reference_files, write_files

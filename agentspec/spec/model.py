@@ -22,17 +22,9 @@ from pydantic import (
     model_validator,
 )
 
+from agentspec.review.registry import rule_ids
+
 KNOWN_KINDS = ("bug-fix", "tdd", "refactor", "feature", "security-fix", "debug", "implement", "optimize")
-RULE_IDS = (
-    "thread-safety",
-    "sql-injection",
-    "quadratic",
-    "leaked-reasoning",
-    "test-gaming",
-    "placeholder",
-    "docstrings",
-    "syntax-error",
-)
 GROWTH_CLASSES = ("constant", "log", "linear", "nlogn", "quadratic", "cubic")
 # Files that steer pytest: an agent that plants or edits one could change what the tests mean.
 PYTEST_CONTROL_FILES = (
@@ -205,7 +197,8 @@ class Limits(_Strict):
     tokens: Count | None = Field(default=None, description="Most tokens (prompt + completion) the agent may use.")
     max_tokens: Count | None = Field(
         default=None,
-        description="Most tokens per model reply, sent with each request (default: the run's --max-tokens, 4096).",
+        description="Most tokens per model reply, sent with each request by the builtin agent; replies cut at it twice "
+        "in a row end as `output_truncated`.",
     )
 
 
@@ -258,11 +251,20 @@ class Scaling(_Strict):
         return value
 
 
+def _rule_id_enum(schema: dict[str, Any]) -> None:
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "array":
+            branch["items"] = {"enum": rule_ids(), "type": "string"}
+
+
 class Review(_Strict):
     """Which reviewers run on the agent's code, and what the task requires of it."""
 
-    rules: list[Literal[RULE_IDS]] | None = Field(  # type: ignore[valid-type]
-        default=None, description="Reviewer rules to run; default: all of them."
+    rules: list[str] | None = Field(
+        default=None,
+        description="Reviewer rules to run; default: all of them.",
+        # The ids come from the reviewer's registry (review/registry.py) when the schema is made.
+        json_schema_extra=lambda schema: _rule_id_enum(schema),
     )
     thread_safety: Literal["required", "optional"] = Field(
         default="optional",
@@ -271,6 +273,15 @@ class Review(_Strict):
     scaling: list[Scaling] = Field(
         default_factory=list, description="Functions whose measured growth must stay within a class."
     )
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, value: list[str] | None) -> list[str] | None:
+        known = rule_ids()
+        for rule in value or ():
+            if rule not in known:
+                raise ValueError(f"unknown rule {rule!r}; rules are {', '.join(known)}")
+        return value
 
 
 class Spec(_Strict):

@@ -10,7 +10,7 @@ from agentspec.publish import SiteData, generate_pages
 from agentspec.publish.escape import FRAGMENT_MARKER
 from agentspec.publish.results import attempt_anchor, representative, task_page
 from agentspec.publish.sample import HOSTILE
-from agentspec.review import ALL_RULES
+from agentspec.review import all_rules
 from agentspec.store import findings, report
 
 
@@ -22,7 +22,7 @@ def pages(hostile_data: SiteData) -> dict[str, str]:
 def test_every_page_is_there(pages: dict[str, str], hostile_data: SiteData) -> None:
     expected = {"index.md", "reviewer/index.md", "reference/spec-fields.md"}
     expected |= {task_page(t) for t in hostile_data.tasks} | {e.page for e in hostile_data.entries}
-    expected |= {f"reviewer/{rule.id}.md" for rule in ALL_RULES}
+    expected |= {f"reviewer/{rule.id}.md" for rule in all_rules()}
     assert expected <= set(pages)
     # The seed specs without attempts get a page too: instructions and the reference solution.
     assert len(hostile_data.tasks) == 8
@@ -132,7 +132,7 @@ def test_model_page_lists_every_attempt_with_its_transcript(pages: dict[str, str
 
 
 def test_rule_pages_come_from_the_rules_docs_and_examples(pages: dict[str, str]) -> None:
-    for rule in ALL_RULES:
+    for rule in all_rules():
         page = pages[f"reviewer/{rule.id}.md"]
         assert rule.message.split()[0] in page or rule.message in page
         if rule.examples("INVALID"):

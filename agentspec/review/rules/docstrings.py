@@ -42,7 +42,6 @@ class DocstringsRule(Rule):
     definitions; `agentspec.review.docstring_coverage` reads the figures back.
     """
 
-    id = "docstrings"
     severity = "info"
     message = "public definition without a docstring"
 

@@ -77,7 +77,6 @@ class LeakedReasoningRule(ProseRule):
     (the standard library has dozens).
     """
 
-    id = "leaked-reasoning"
     severity = "warning"
     message = "the model's reasoning was left in a comment or docstring"
 

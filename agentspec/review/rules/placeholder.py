@@ -46,7 +46,6 @@ class PlaceholderRule(ProseRule):
     handles errors").
     """
 
-    id = "placeholder"
     severity = "warning"
     message = "elided code left in place of the implementation"
 

@@ -76,7 +76,6 @@ class QuadraticRule(Rule):
     for each word).
     """
 
-    id = "quadratic"
     severity = "warning"
     message = "linear work inside a loop makes this O(n²)"
 

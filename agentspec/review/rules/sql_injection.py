@@ -43,7 +43,6 @@ class SqlInjectionRule(Rule):
     never reach a sink. A query that arrives as a parameter is not judged (unknown).
     """
 
-    id = "sql-injection"
     severity = "error"
     message = "SQL query built from values; pass them as parameters"
 

@@ -19,7 +19,6 @@ class SyntaxErrorRule(Rule):
     generated code) is reported the same way.
     """
 
-    id = "syntax-error"
     severity = "error"
     message = "the file does not parse"
 

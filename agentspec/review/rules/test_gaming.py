@@ -88,7 +88,6 @@ class TestGamingRule(ProseRule):
     statistics, and a fork whose parent waits for the child.
     """
 
-    id = "test-gaming"
     severity = "warning"
     message = "code aimed at the tests rather than the problem"
 

@@ -46,7 +46,6 @@ class ThreadSafetyRule(Rule):
     `agentspec.review.thread_safety` reads back. Test classes are skipped.
     """
 
-    id = "thread-safety"
     severity = "warning"
     message = "shared state mutated outside the lock"
 
