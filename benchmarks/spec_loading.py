@@ -25,9 +25,9 @@ def big_spec(size_mb: float) -> str:
         'tags = ["a", "b"]\n\n[[tests]]\npath = "test_big.py"\ncontent = "def test_x():\\n    assert True\\n"\n'
     )
     chunk = (
-        '\n# a comment about this file\n[[files]]\npath = "pkg/module_{n}.py"\ncontent = \'\'\'\n'
+        "\n# a comment about this file\n[[files]]\npath = \"pkg/module_{n}.py\"\ncontent = '''\n"
         + "def function_{n}(values):\n    return [v * 2 for v in values]  # doubled, a \\\\ kept as is\n" * 20
-        + "\'\'\'\n"
+        + "'''\n"
     )
     parts = [head]
     size, n = len(head), 0

@@ -91,7 +91,7 @@ def test_toml_syntax_error_has_its_position(tmp_path: Path, capsys: pytest.Captu
     path = write(tmp_path, GOOD.replace('kind = "bug-fix"', "kind = bug-fix"))
     ((line, column, field, message),) = errors_of(capsys, path)
     assert (line, column, field) == (3, 8)[:2] + ("",)
-    assert message == 'the value of \'kind\' is not valid TOML; text needs quotes: kind = "bug-fix"'
+    assert message == "the value of 'kind' is not valid TOML; text needs quotes: kind = \"bug-fix\""
 
 
 def test_wrong_type_shows_the_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
