@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,77 @@ REPO = Path(__file__).resolve().parents[1]
 SPECS = REPO / "specs"
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+# Set by .ci/run: a skipped test is a failure there, so a missing install turns the build red.
+NO_SKIP = "AGENTSPEC_NO_SKIP"
+# Variables of model clients, harnesses and Ray that would steer tests towards the user's own setup.
+LEAKY_PREFIXES = (
+    "RAY_",
+    "ANTHROPIC_",
+    "OPENAI_",
+    "OLLAMA_",
+    "AIDER_",
+    "CLAUDE_",
+    "CODEX_",
+    "OPENCODE_",
+    "QWEN_",
+    "MISTRAL_",
+    "GEMINI_",
+    "VLLM_",
+    "LITELLM_",
+    "HF_",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_from_the_user(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A fresh HOME, XDG folders and temp folder for the session, without the user's model or Ray variables.
+
+    So `~/.ray/auth_token`, `~/.claude`, `~/.aider*` and leftover `agentspec-run-*` folders of earlier runs
+    cannot change what a test sees; subprocesses (the CLI, Ray nodes, harnesses) inherit the same.
+    """
+    home = tmp_path_factory.mktemp("home")
+    scratch = Path(tempfile.mkdtemp(prefix="agentspec-tests-"))
+    patch = pytest.MonkeyPatch()
+    real_home = Path.home()
+    if (real_home / ".pyenv").is_dir():
+        # pyenv's `python` shims find their interpreters through HOME unless PYENV_ROOT says where.
+        patch.setenv("PYENV_ROOT", os.environ.get("PYENV_ROOT", str(real_home / ".pyenv")))
+    patch.setenv("HOME", str(home))
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        patch.setenv(name, str(home / name.lower()))
+    patch.setenv("TMPDIR", str(scratch))
+    patch.setattr(tempfile, "tempdir", None)  # gettempdir() caches its answer; make it read TMPDIR again
+    for name in list(os.environ):
+        if name.startswith(LEAKY_PREFIXES):
+            patch.delenv(name)
+    try:
+        yield
+    finally:
+        patch.undo()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under AGENTSPEC_NO_SKIP=1 (CI), report a skipped test as failed, with the skip's reason."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and os.environ.get(NO_SKIP) == "1" and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and {NO_SKIP}=1 (CI) allows no skip: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """The same for a whole module skipped while collecting (`pytest.importorskip` at its top)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and os.environ.get(NO_SKIP) == "1":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and {NO_SKIP}=1 (CI) allows no skip: {reason}"
 
 
 @pytest.fixture

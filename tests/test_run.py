@@ -72,10 +72,13 @@ def test_editing_a_spec_makes_its_attempts_new_and_rerun_forces(cli: RunCli, tmp
     spec = suite / "validators.toml"
     spec.write_text(spec.read_text().replace('title = "', 'title = "Edited: ', 1))
     second = cli("run", suite / "validators.toml", suite / "merge-sorted-lists.toml", "--results", results)
-    assert "Running 1 attempts" in second.stderr and "1 already recorded, skipped" in second.stderr
+    assert (
+        "Running 1 attempt (2 specs x 1 agent x 1 trial)" in second.stderr
+        and "1 already recorded, skipped" in second.stderr
+    )
 
     forced = cli("run", suite / "validators.toml", "--results", results, "--rerun")
-    assert "Running 1 attempts" in forced.stderr
+    assert "Running 1 attempt (1 spec x 1 agent x 1 trial)" in forced.stderr
     attempts = report_json(cli, results)
     assert len(attempts) == 3
     assert Counter(a["task"] for a in attempts) == {"validators": 2, "merge-sorted-lists": 1}

@@ -405,7 +405,8 @@ def test_none_mode_warns_once(ws: Path, caplog: pytest.LogCaptureFixture) -> Non
         first = Sandbox("none")
         Sandbox("none")
     warnings = [r for r in caplog.records if "without a sandbox" in r.getMessage()]
-    assert len(warnings) == 1 and "apt-get install bubblewrap" in warnings[0].getMessage()
+    # Chosen on purpose: the warning states the risk without telling the user to install bubblewrap.
+    assert len(warnings) == 1 and "install bubblewrap" not in warnings[0].getMessage()
     assert first.mode == "none" and run(first, ["true"], ws).sandbox == "none"
 
 

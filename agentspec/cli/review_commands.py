@@ -16,7 +16,7 @@ def add_commands(commands: Any) -> None:
     """Register this module's subcommands."""
     review = commands.add_parser("review", help="review Python code: thread safety, SQL injection, quadratic code, ...")
     review.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="Python files or folders")
-    review.add_argument("--format", choices=["text", "json"], default="text")
+    review.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     review.add_argument("--rule", action="append", dest="rules", metavar="ID", help="run only this rule (repeatable)")
     review.add_argument(
         "--thread-safety-required", action="store_true", help="flag classes with shared state and no lock"

@@ -67,8 +67,15 @@ def add_commands(commands: Any) -> None:
     run.set_defaults(handler=cmd_run)
 
     show = commands.add_parser("report", help="summarise recorded attempts")
-    show.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
-    show.add_argument("--format", choices=["table", "json", "markdown", "csv", "junit"], default="table")
+    show.add_argument(
+        "--results", type=Path, help="results folder (default: [run].results of agentspec.toml, else results/)"
+    )
+    show.add_argument(
+        "--format",
+        choices=["table", "json", "markdown", "csv", "junit"],
+        default="table",
+        help="output format (default: table)",
+    )
     show.add_argument("--run", dest="run_id", help="only this run's attempts")
     show.add_argument(
         "--compare",
@@ -143,7 +150,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from agentspec.cli.display import AttemptProgress
-    from agentspec.cli.run_setup import cells_to_run, check_cells, check_matrix, make_agents, preflight_endpoints
+    from agentspec.cli.run_setup import (
+        cells_to_run,
+        check_cells,
+        check_matrix,
+        make_agents,
+        plan_summary,
+        preflight_endpoints,
+    )
     from agentspec.providers import ProviderSettings
     from agentspec.runner.executors import make_executor
     from agentspec.runner.plan import plan
@@ -206,7 +220,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             runner.concurrency = wanted or executor.capacity() or runner.concurrency
             skipped = len(attempts) - len(todo)
             console.print(
-                f"Running {len(todo)} attempts ({len(specs)} specs x {len(cells)} agent/model x trials), "
+                f"Running {len(todo)} attempt{'s' * (len(todo) != 1)} ({plan_summary(len(specs), cells)}), "
                 f"concurrency {runner.concurrency}, sandbox {sandbox.mode}"
                 + (f", executor {executor.name}" if executor.name != "local" else "")
                 + (f"; {skipped} already recorded, skipped" if skipped else "")
@@ -225,9 +239,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                     asyncio.run(runner.run(todo, command, details))
             except KeyboardInterrupt:
                 recorded = len(store.finished_keys([a.key for a in attempts]))
+                # Under --rerun the same command would start every attempt over, so say what resumes.
+                again = "Run it again without --rerun" if args.rerun else "Run the same command again"
                 console.print(
                     f"Interrupted: {recorded} of {len(attempts)} attempts are recorded in {results}/. "
-                    "Run the same command again to resume."
+                    f"{again} to resume."
                 )
                 return 130
             finally:
@@ -240,6 +256,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Print what the results store holds, as a table, JSON, Markdown or CSV."""
+    if args.results is None:
+        found = find_config(Path.cwd())
+        args.results = found[0].parent / found[1].run.results if found else Path("results")
     if not (args.results / "results.sqlite").is_file():
         raise UsageError(f"no results in {args.results}/ (run `agentspec run` first, or pass --results DIR)")
     with Store(args.results) as store:

@@ -55,6 +55,26 @@ def check_cells(cells: list[Cell]) -> None:
             Endpoint.parse(cell.model, cell.base_url)
 
 
+def plan_summary(spec_count: int, cells: list[Cell]) -> str:
+    """What the plan multiplies out: `3 specs x 2 agents x 4 models x 3 trials` (or `x 5 agent/model pairs`)."""
+
+    def count(number: int, noun: str) -> str:
+        return f"{number} {noun}{'s' * (number != 1)}"
+
+    agents = {cell.agent for cell in cells}
+    models = {cell.model for cell in cells if cell.model != NO_MODEL}
+    parts = [count(spec_count, "spec")]
+    if len(cells) == len(agents) * max(1, len(models)):
+        parts.append(count(len(agents), "agent"))
+        if models:
+            parts.append(count(len(models), "model"))
+    else:
+        parts.append(count(len(cells), "agent/model pair"))
+    trials = sorted({cell.trials for cell in cells})
+    parts.append(count(trials[0], "trial") if len(trials) == 1 else f"{trials[0]}-{trials[-1]} trials")
+    return " x ".join(parts)
+
+
 def check_matrix(path: Path, config: ProjectConfig) -> None:
     """The config's matrix names known agents and models as provider/name; else one located ConfigError."""
     problems = []

@@ -27,7 +27,9 @@ def add_commands(commands: Any) -> None:
     """Register this module's subcommands."""
     validate = commands.add_parser("validate", help="check spec files and report every problem")
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec files or folders")
-    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument(
+        "--format", choices=["text", "json"], default="text", help="text (file:line:col: field: message) or json"
+    )
     validate.set_defaults(handler=cmd_validate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a spec file")
@@ -35,15 +37,23 @@ def add_commands(commands: Any) -> None:
 
     check = commands.add_parser("check", help="task health: tests fail on the starter, pass on the reference")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec files or folders")
-    check.add_argument("--format", choices=["table", "json"], default="table")
-    check.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto")
-    check.add_argument("--concurrency", type=int, default=2)
+    check.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    check.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "none"],
+        default="auto",
+        help="how the tests are confined (default: auto)",
+    )
+    check.add_argument("--concurrency", type=int, default=2, help="specs checked at once (default: 2)")
     check.set_defaults(handler=cmd_check)
 
     new = commands.add_parser("new", help="write a commented skeleton spec that validates")
     new.add_argument("id", help="the spec's id, also its file name")
     new.add_argument("--kind", default="bug-fix", help="bug-fix, tdd, refactor, feature, security-fix, debug, ...")
-    new.add_argument("--dir", type=Path, default=Path("specs"), help="where to write <id>.toml (default: specs/)")
+    # Not specs/ by default: a half-written task there would join every `agentspec run specs/`.
+    new.add_argument(
+        "--dir", type=Path, default=Path("."), help="where to write <id>.toml (default: the current folder)"
+    )
     new.set_defaults(handler=cmd_new)
 
     add_import_command(commands)

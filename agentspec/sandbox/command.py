@@ -116,10 +116,12 @@ class Sandbox:
             )
         self._mode: Resolved = "bwrap" if problem is None else "none"
         if problem is not None:
+            # Chosen on purpose (--sandbox none), the warning states the fact without selling bubblewrap.
+            fix = "" if mode == "none" else "; install bubblewrap (apt-get install bubblewrap) to confine it"
             _warn_once(
                 "none",
                 f"running commands without a sandbox ({problem}): model-written code can read and write "
-                "whatever this user can; install bubblewrap (apt-get install bubblewrap) to confine it",
+                f"whatever this user can{fix}",
             )
 
     @property

@@ -161,6 +161,7 @@ def _validation_problem(
         message = "use lowercase letters, digits, '.', '_' and '-', starting with a letter or a digit"
         return _problem_at(path, positions, located, f"{message} (got {describe(error.get('input'))})")
     message = type_message(error) or bound_message(error) or error["msg"].removeprefix("Value error, ")
+    message = message.replace("Input should be ", "must be ", 1)
     if kind == "literal_error" and isinstance(error.get("input"), str):
         expected = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
         close = difflib.get_close_matches(error["input"], expected, n=1, cutoff=0.6)

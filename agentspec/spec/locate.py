@@ -22,14 +22,15 @@ MAX_DEPTH = 64
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _BLANK = re.compile(r"[ \t]*")
-_SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\n]*)+")
+_SKIP = re.compile(r"(?:[ \t\r\n]++|#[^\n]*+)++")
 _LINE_REST = re.compile(r"[^\n]*")
 _SCALAR = re.compile(r"[^\n#,\]\}]*")
+# Possessive quantifiers: an unterminated string must fail in linear time, not backtrack exponentially.
 _STRINGS = {
-    '"""': re.compile(r'"""(?:[^"\\]+|\\[\s\S]|"(?!""))*"{3,5}'),
-    "'''": re.compile(r"'''(?:[^']+|'(?!''))*'{3,5}"),
-    '"': re.compile(r'"(?:[^"\\\n]+|\\[^\n])*"'),
-    "'": re.compile(r"'[^'\n]*'"),
+    '"""': re.compile(r'"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+"{3,5}'),
+    "'''": re.compile(r"'''(?:[^']++|'(?!''))*+'{3,5}"),
+    '"': re.compile(r'"(?:[^"\\\n]++|\\[^\n])*+"'),
+    "'": re.compile(r"'[^'\n]*+'"),
 }
 
 

@@ -18,6 +18,7 @@ from agentspec.spec.suite import load_specs
 from agentspec.store.sqlite import Store
 from tests.conftest import SPECS, RunCli, report_json
 from tests.ray.cluster import LocalCluster
+from tests.ray.conftest import INSTALL, ray_installed
 
 TWO = [SPECS / "validators.toml", SPECS / "ttl-cache.toml"]
 
@@ -47,6 +48,7 @@ def test_the_project_config_picks_ray_and_places_attempts(cli: RunCli, tmp_path:
     assert "Traceback" not in nowhere.stderr
 
 
+@pytest.mark.skipif(not ray_installed(), reason=INSTALL)
 def test_an_unreachable_cluster_is_one_clear_message(cli: RunCli, tmp_path: Path) -> None:
     done = cli("run", *TWO, "--ray-address", "127.0.0.2:1", "--results", tmp_path / "r")
     assert done.returncode == 2
