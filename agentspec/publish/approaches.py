@@ -12,6 +12,7 @@ import ast
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 class _Abstract(ast.NodeTransformer):
@@ -66,15 +67,19 @@ def shape(files: Mapping[str, str]) -> str | None:
     for path, source in sorted(files.items()):
         if not path.endswith(".py") or "test" in path.rsplit("/", 1)[-1]:
             continue
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
-            digest.update(f"{path}: unparsable\n".encode())
-            found = True
-            continue
-        digest.update(path.encode() + b"\0" + ast.dump(_Abstract().visit(tree)).encode() + b"\n")
+        digest.update(path.encode() + b"\0" + _file_shape(source).encode() + b"\n")
         found = True
     return digest.hexdigest()[:12] if found else None
+
+
+@lru_cache(maxsize=2048)
+def _file_shape(source: str) -> str:
+    """One file's abstract syntax tree as text (the same text for every copy of a file: computed once)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return "unparsable"
+    return hashlib.sha256(ast.dump(_Abstract().visit(tree)).encode()).hexdigest()
 
 
 @dataclass

@@ -63,7 +63,7 @@ def generate_pages(data: SiteData) -> dict[str, str]:
     by_entry = data.by_entry()
     for entry in data.entries:
         pages[entry.page] = model_markdown(data, entry, by_entry[(entry.agent, entry.model)])
-    pages.update(rules_page.rule_pages())
+    pages.update(rules_page.rule_pages(data))
     pages[guide_page.PAGE] = guide_page.reference_markdown()
     return pages
 

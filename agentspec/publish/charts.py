@@ -52,11 +52,18 @@ def _label_width(labels: Sequence[str]) -> float:
     return min(300.0, max(80.0, max((len(_short(s)) for s in labels), default=0) * _CHAR + 16))
 
 
-def _svg(height: float, title: str, body: str) -> str:
+def _svg(height: float, title: str, body: str, legend: str = "") -> str:
+    # The box scrolls sideways on a phone instead of shrinking the text past reading.
     return (
-        f'<svg class="as-chart" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" role="img" '
-        f'aria-label="{text(title)}" xmlns="http://www.w3.org/2000/svg"><title>{text(title)}</title>{body}</svg>'
+        f'<div class="as-chart-box">{legend}<svg class="as-chart" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" '
+        f'role="img" aria-label="{text(title)}" xmlns="http://www.w3.org/2000/svg"><title>{text(title)}</title>'
+        f"{body}</svg></div>"
     )
+
+
+def _legend() -> str:
+    keys = "".join(f'<span class="as-dot-key as-{k}"></span>{k}' for k in ("passed", "failed", "error"))
+    return f'<p class="as-legend">Each dot an attempt: {keys}; box: middle half of the times, bar: median.</p>'
 
 
 def score_chart(bars: Sequence[Bar]) -> str:
@@ -149,7 +156,7 @@ def time_chart(groups: Sequence[tuple[str, Sequence[Series]]], title: str) -> st
         parts.append(f'<text class="as-tick" x="{x:.1f}" y="{bottom + 14:.1f}" text-anchor="middle">')
         parts.append(f"{text(_seconds(tick))}</text>")
     scale = " (log scale)" if axis.log else ""
-    return _svg(bottom + 22, title + scale, "".join(parts))
+    return _svg(bottom + 22, title + scale, "".join(parts), _legend())
 
 
 def _series_row(series: Series, axis: _Axis, left: float, y: float, row: float) -> str:

@@ -47,10 +47,16 @@ def highlighted_lines(source: str, path: str) -> list[str]:
         plain = source.removesuffix("\n").split("\n")
         return [text(line) for line in plain]
     suffix = path[path.rfind(".") :] if "." in path.rsplit("/", 1)[-1] else ""
+    return list(_highlighted(source, suffix))
+
+
+# Many attempts end with the same file (trials, and models that agree): highlight each text once.
+@lru_cache(maxsize=1024)
+def _highlighted(source: str, suffix: str) -> tuple[str, ...]:
     html = str(highlight(source, _lexer(suffix), _FORMATTER))
     # Pygments escapes markup; braces, backticks and tabs are escaped like everywhere else (see escape.text).
     html = html.replace("{", "&#123;").replace("}", "&#125;").replace("`", "&#96;").replace("\t", "&#9;")
-    return html.split("\n")[:-1] or [""]
+    return tuple(html.split("\n")[:-1] or [""])
 
 
 def finding_note(finding: Finding, *, with_path: bool = False) -> str:

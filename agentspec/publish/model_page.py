@@ -119,6 +119,9 @@ def model_markdown(data: SiteData, entry: Entry, records: Sequence[AttemptRecord
     page = entry.page
     model = "no model" if entry.model == "-" else f"model {entry.model}"
     parts = [
+        # Its attempts are kept out of the index anyway (the task pages index the code); skipping the page
+        # spares the search plugin parsing every attempt's markup, most of a large site's build time.
+        "---\nsearch:\n  exclude: true\n---\n\n",
         f"# {heading(entry.label)}\n\n",
         inline(f"Agent {entry.agent}, {model}: {len(records)} attempts of {len({r.task for r in records})} tasks."),
         "\n\n## Figures\n",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Literal
@@ -10,7 +11,9 @@ from typing import Literal
 from agentspec.publish import blocks
 from agentspec.publish.code import code_view
 from agentspec.publish.escape import heading, inline, raw_block, text
+from agentspec.publish.results import SiteData, task_page
 from agentspec.review import Example, ReviewConfig, Rule, all_rules, review_source
+from agentspec.store import findings
 
 INDEX = "reviewer/index.md"
 
@@ -89,8 +92,33 @@ def index_markdown(rules: Sequence[type[Rule]] | None = None) -> str:
     )
 
 
-def rule_pages() -> dict[str, str]:
-    """Every reviewer page, by Markdown path."""
+def fired_section(rule: type[Rule], data: SiteData) -> str:
+    """Where the rule found a warning or an error, per agent and model, with the tasks it fired on."""
+    page = rule_page(rule)
+    by_entry: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for record in data.records:
+        if rule.id in findings.problems(record):
+            by_entry[(record.agent, record.model)][record.task] += 1
+    rows = []
+    for entry in data.entries:
+        tasks = by_entry.get((entry.agent, entry.model))
+        if not tasks:
+            continue
+        links = ", ".join(
+            f"{blocks.link(blocks.href(page, task_page(task)), task)} ({count})"
+            for task, count in sorted(tasks.items())
+        )
+        rows.append([blocks.link(blocks.href(page, entry.page), entry.label), str(sum(tasks.values())), links])
+    if not rows:
+        return "## Where it fired\n\nNot in any published attempt.\n\n"
+    table = blocks.table(["Agent + model", "Attempts", "Tasks (attempts)"], rows, wrapper="as-sort")
+    return "## Where it fired\n" + raw_block(table)
+
+
+def rule_pages(data: SiteData | None = None) -> dict[str, str]:
+    """Every reviewer page, by Markdown path; with results, each rule's page says where it fired."""
     pages = {INDEX: index_markdown()}
-    pages.update({rule_page(rule): rule_markdown(rule) for rule in all_rules()})
+    for rule in all_rules():
+        fired = fired_section(rule, data) if data is not None else ""
+        pages[rule_page(rule)] = rule_markdown(rule) + fired
     return pages

@@ -91,14 +91,39 @@ def _content(content: Any) -> list[str]:
         elif kind == "tool_use":
             parts.append(call_view(block))
         elif kind == "tool_result":
+            failed = ' <span class="as-outcome as-failed">error</span>' if block.get("is_error") else ""
+            parts.append(f'<p class="as-call">result{failed}</p>')
             parts += _content(block.get("content"))
         else:
             parts.append(blocks.pre(_json(block), cls="as-json"))
     return parts
 
 
+# Stream events' bookkeeping, not worth a line each in a transcript.
+_EVENT_NOISE = frozenset({"session_id", "uuid", "parent_tool_use_id", "id", "model", "stop_reason", "stop_sequence"})
+
+
+def unwrap_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A harness's stream event (Claude Code's ``{"type": "assistant", "message": {...}}``) as a plain message.
+
+    The result event becomes a ``result`` turn with its text; other entries are returned as they are.
+    """
+    kind, inner = event.get("type"), event.get("message")
+    if kind in ("assistant", "user") and isinstance(inner, dict):
+        flat = {k: v for k, v in inner.items() if k not in _EVENT_NOISE and k != "type"}
+        return {"role": str(inner.get("role") or kind), **flat}
+    if kind == "result":
+        rest = {k: v for k, v in event.items() if k not in ("type", "result", "subtype", *_EVENT_NOISE)}
+        return {"role": f"result ({event.get('subtype', '')})", "content": event.get("result"), **rest}
+    if kind == "system" and "role" not in event:
+        return {"role": "system", **{k: v for k, v in event.items() if k not in ("type", *_EVENT_NOISE)}}
+    return event
+
+
 def message_view(message: Any) -> str:
     """One transcript entry: a message (with a role) or a turn (with a number)."""
+    if isinstance(message, dict):
+        message = unwrap_event(message)
     if not isinstance(message, dict):
         return f'<div class="as-message">{blocks.pre(_json(message), cls="as-json")}</div>'
     who = str(message["role"]) if "role" in message else f"turn {message['turn']}" if "turn" in message else "entry"

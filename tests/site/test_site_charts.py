@@ -9,8 +9,18 @@ from agentspec.publish.charts import Bar, Point, Series, score_chart, time_chart
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def parse(svg: str) -> ET.Element:
-    return ET.fromstring(svg)
+def parse(chart: str) -> ET.Element:
+    """The chart's SVG element (charts come in a box, with a legend for the time chart)."""
+    box = ET.fromstring(chart)
+    svg = box.find("{http://www.w3.org/2000/svg}svg")
+    assert svg is not None
+    return svg
+
+
+def test_the_time_chart_has_a_legend_for_its_dots() -> None:
+    box = ET.fromstring(time_chart([("", [Series("a", [Point(1.0, "passed", "")])])], "Time"))
+    legend = "".join(box.itertext())
+    assert all(word in legend for word in ("passed", "failed", "error", "median"))
 
 
 def test_score_chart_has_a_bar_and_a_whisker_per_row() -> None:

@@ -147,3 +147,35 @@ def test_transcripts_of_every_shape() -> None:
     assert "\n" not in view
     well_formed(view)
     assert "No transcript" in transcript_view([])
+
+
+def test_claude_code_stream_events_are_shown_as_turns_not_json() -> None:
+    events = [
+        {"type": "system", "subtype": "init", "model": "m", "cwd": "/w", "tools": 12},
+        {
+            "type": "assistant",
+            "session_id": "s",
+            "message": {
+                "id": "msg_1",
+                "role": "assistant",
+                "content": [
+                    {"type": "text", "text": "Let me run the tests."},
+                    {"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "pytest -q"}},
+                ],
+            },
+        },
+        {
+            "type": "user",
+            "message": {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "3 passed", "is_error": False}],
+            },
+        },
+        {"type": "result", "subtype": "success", "result": "All done.", "num_turns": 2, "session_id": "s"},
+    ]
+    html = transcript_view(events)
+    assert "as-json" not in html
+    assert "<b>assistant</b>" in html and "Let me run the tests." in html
+    assert "calls <code>Bash</code>" in html and "pytest -q" in html
+    assert "<b>user</b>" in html and "3 passed" in html and ">result</p>" in html
+    assert "<b>result (success)</b>" in html and "All done." in html and "session_id" not in html

@@ -139,3 +139,24 @@ def test_rule_pages_come_from_the_rules_docs_and_examples(pages: dict[str, str])
             assert "## Code it flags" in page and "as-finding" in page
         if rule.examples("VALID"):
             assert "## Code it accepts" in page
+
+
+def test_rule_pages_say_where_each_rule_fired_per_model(pages: dict[str, str], hostile_data: SiteData) -> None:
+    page = pages["reviewer/leaked-reasoning.md"]
+    section = page[page.index("## Where it fired") :]
+    fired = [r for r in hostile_data.records if "leaked-reasoning" in findings.problems(r)]
+    assert fired
+    for record in fired:
+        assert f">{hostile_data.entry(record.agent, record.model).label}</a>" in section
+        assert f">{record.task}</a>" in section
+
+
+def test_every_trial_with_findings_is_shown_on_the_task_page(pages: dict[str, str], hostile_data: SiteData) -> None:
+    for task, records in hostile_data.by_task().items():
+        page = pages[task_page(task)]
+        for entry in hostile_data.entries:
+            mine = [r for r in records if (r.agent, r.model) == (entry.agent, entry.model)]
+            shown = representative(mine) if mine else None
+            for record in mine:
+                if record is not shown and findings.problems(record):
+                    assert f"Trial {record.trial}: " in page, (task, entry.label, record.trial)
