@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The entry that counts the files left out past the bound on their number.
+PAST_BOUND = "(past the file bound)"
 _IGNORED = frozenset({"__pycache__", ".pytest_cache"})
 _REFUSED_FOLDERS = {".git": "a .git folder is not captured (not part of the solution)"}
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -85,7 +87,7 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
         else:
             snapshot.unlisted += 1
 
-    total = 0
+    total = past_bound = 0
     queue: deque[tuple[str, int]] = deque([("", 0)])
     while queue:
         folder, depth = queue.popleft()
@@ -111,7 +113,7 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
             if stat.S_ISDIR(info.st_mode):
                 if entry.name in _REFUSED_FOLDERS:
                     skip(relative + "/", _REFUSED_FOLDERS[entry.name])
-                elif depth + 1 >= limits.max_depth:
+                elif depth + 1 > limits.max_depth:
                     skip(relative + "/", f"deeper than {limits.max_depth} folders: not captured")
                 else:
                     queue.append((relative, depth + 1))
@@ -121,7 +123,7 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
                 skip(relative, kind or "not a regular file")
                 continue
             if len(snapshot.files) >= limits.max_files:
-                skip(relative, f"past {limits.max_files} files: not captured")
+                past_bound += 1
                 continue
             data, problem = _read(root / relative, min(limits.max_file_bytes, limits.max_total_bytes - total))
             if data is None:
@@ -129,6 +131,8 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
                 continue
             snapshot.files[relative] = data
             total += len(data)
+    if past_bound:
+        snapshot.skipped[PAST_BOUND] = f"{past_bound:,} files past the bound of {limits.max_files:,}: not captured"
     return snapshot
 
 
