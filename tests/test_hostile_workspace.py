@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
+import shlex
 import stat
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 
 import agentspec.runner.attempt as attempt_module
 from agentspec.agents.base import Agent, AgentResult, AgentTask
+from agentspec.agents.command import CommandAgent
 from agentspec.runner.plan import Cell, plan
 from agentspec.runner.run import Runner
 from agentspec.runner.snapshot import PAST_BOUND, SnapshotLimits, take_snapshot
@@ -47,88 +49,63 @@ class ShapingAgent(Agent):
         return AgentResult(turns=1)
 
 
-def _fifo(ws: Path) -> None:
-    os.mkfifo(ws / "pipe")
-    os.mkfifo(ws / "test_calc.py.fifo")
-
-
-def _socket(ws: Path) -> None:
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(ws / "agent.sock"))
-    server.close()
-
-
-def _symlinks(ws: Path) -> None:
-    (ws / "passwd").symlink_to("/etc/passwd")
-    (ws / "root").symlink_to("/")
-    (ws / "loop-a").symlink_to("loop-b")
-    (ws / "loop-b").symlink_to("loop-a")
-    (ws / "self").symlink_to("self")
-    (ws / "sub").mkdir()
-    (ws / "sub" / "up").symlink_to("..")
-
-
-def _deep(ws: Path) -> None:
-    fd = os.open(ws, os.O_RDONLY)
-    for _ in range(5_000):
-        os.mkdir("d", dir_fd=fd)
-        child = os.open("d", os.O_RDONLY, dir_fd=fd)
-        os.close(fd)
-        fd = child
+PY = shlex.quote(sys.executable)
+FIX = "printf 'def add(a, b):\\n    return a + b\\n' > calc.py"
+DEEP = """
+import os
+fd = os.open('.', os.O_RDONLY)
+for _ in range(5000):
+    os.mkdir('d', dir_fd=fd)
+    child = os.open('d', os.O_RDONLY, dir_fd=fd)
     os.close(fd)
+    fd = child
+"""
+NAMES = "import os; open(os.fsdecode(b'bad-\\xff\\xfe.py'), 'w').write('x = 1'); open('new\\nline.py', 'w').write('x')"
+MANY = "import os; os.mkdir('many'); [open('many/f' + str(i), 'w').close() for i in range(100_000)]"
+SOCKET = "import socket; socket.socket(socket.AF_UNIX).bind('agent.sock')"
+# What each hostile command agent leaves in its workspace (run in the agent's sandbox, as `agentspec run` would).
+HOSTILE = {
+    "fifo": "sh -c 'mkfifo pipe test_calc.py.fifo'",
+    "socket": f"{PY} -c {shlex.quote(SOCKET)}",
+    "symlinks": "sh -c 'ln -s /etc/passwd passwd; ln -s / root; ln -s loop-b loop-a; ln -s loop-a loop-b;"
+    " ln -s self self; mkdir sub; ln -s .. sub/up'",
+    "deep": f"{PY} -c {shlex.quote(DEEP)}",
+    "locked": "sh -c "
+    + shlex.quote(
+        f"printf x > secret.txt; chmod 000 secret.txt; mkdir vault; echo 'x = 1' > vault/inside.py; chmod 000 vault;"
+        f" {FIX}; chmod 000 calc.py"
+    ),
+    "names": "sh -c " + shlex.quote(f"{FIX}; {PY} -c {shlex.quote(NAMES)}"),
+    # The agent's sandbox caps a file at 256 MB (RLIMIT_FSIZE); a 2 GB one is tested on the capture directly.
+    "sparse": "sh -c " + shlex.quote(f"truncate -s 200M huge.bin; {FIX}"),
+    "many": f"{PY} -c {shlex.quote(MANY)}",
+    "in-git": "sh -c "
+    + shlex.quote(
+        "mkdir -p .git/impl; printf 'def add(a, b):\\n    return a + b\\n' > .git/impl/real.py;"
+        " printf 'import sys\\nsys.path.insert(0, \".git/impl\")\\nfrom real import add\\n' > calc.py"
+    ),
+    "symlink": "sh -c "
+    + shlex.quote(
+        "mkdir .git; printf 'def add(a, b):\\n    return a + b\\n' > .git/calc_impl.py;"
+        " rm calc.py; ln -s .git/calc_impl.py calc.py"
+    ),
+}
 
 
-def _locked(ws: Path) -> None:
-    (ws / "secret.txt").write_text("x")
-    (ws / "secret.txt").chmod(0)
-    (ws / "vault").mkdir()
-    (ws / "vault" / "inside.py").write_text("x = 1\n")
-    (ws / "vault").chmod(0)
-    (ws / "calc.py").write_text(FIXED)
-    (ws / "calc.py").chmod(0)
-
-
-def _names(ws: Path) -> None:
-    (ws / os.fsdecode(b"bad-\xff\xfe.py")).write_text("x = 1\n")
-    (ws / "new\nline.py").write_text("x = 2\n")
-    (ws / "calc.py").write_text(FIXED)
-
-
-def _sparse(ws: Path) -> None:
-    with open(ws / "huge.bin", "wb") as out:
-        out.truncate(2 * 1024**3)
-    (ws / "calc.py").write_text(FIXED)
-
-
-def _many(ws: Path) -> None:
-    many = ws / "many"
-    many.mkdir()
-    for index in range(100_000):
-        (many / f"f{index}").write_bytes(b"")
-
-
-def _hidden_in_git(ws: Path) -> None:
-    (ws / ".git" / "impl").mkdir(parents=True)
-    (ws / ".git" / "impl" / "real.py").write_text(FIXED)
-    (ws / "calc.py").write_text("import sys\nsys.path.insert(0, '.git/impl')\nfrom real import add  # noqa\n")
-
-
-def _hidden_behind_symlink(ws: Path) -> None:
-    (ws / ".git").mkdir()
-    (ws / ".git" / "calc_impl.py").write_text(FIXED)
-    (ws / "calc.py").unlink()
-    (ws / "calc.py").symlink_to(".git/calc_impl.py")
+def hostile(*names: str) -> dict[str, Agent]:
+    """The command agents of HOSTILE, by name."""
+    return {name: CommandAgent(HOSTILE[name]) for name in names}
 
 
 def _device(ws: Path) -> None:
     os.mknod(ws / "null", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
 
 
-def run(agents: list[Agent], results: Path, spec_path: Path, **runner: object) -> dict[str, AttemptRecord]:
+def run(agents: dict[str, Agent], results: Path, spec_path: Path, **runner: object) -> dict[str, AttemptRecord]:
     spec = load_spec(spec_path)
     with Store(results) as store:
-        runs = Runner(store, Sandbox("auto"), {a.name: a for a in agents}, concurrency=2, **runner)  # type: ignore[arg-type]
-        outcome = asyncio.run(runs.run(plan([spec], [Cell(a.name) for a in agents]), "pytest", {}))
+        runs = Runner(store, Sandbox("auto"), agents, concurrency=2, **runner)  # type: ignore[arg-type]
+        outcome = asyncio.run(runs.run(plan([spec], [Cell(name) for name in agents]), "pytest", {}))
         assert len(outcome.ran) == len(agents)
         return {r.agent: r for r in store.attempts()}
 
@@ -136,7 +113,8 @@ def run(agents: list[Agent], results: Path, spec_path: Path, **runner: object) -
 @pytest.fixture(scope="module")
 def calc_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("spec") / "calc.toml"
-    path.write_text(SPEC.replace("time_s = 1", "time_s = 120"))
+    # Generous limits: this machine may be loaded, and no case here is about time.
+    path.write_text(SPEC.replace("time_s = 1\n", "time_s = 600\n").replace("timeout_s = 6\n", "timeout_s = 300\n"))
     return path
 
 
@@ -145,19 +123,7 @@ def _skipped(record: AttemptRecord) -> dict[str, str]:
 
 
 def test_whatever_the_workspace_holds_each_attempt_is_recorded(calc_spec: Path, tmp_path: Path) -> None:
-    agents: list[Agent] = [
-        ShapingAgent(name, shape)
-        for name, shape in (
-            ("fifo", _fifo),
-            ("socket", _socket),
-            ("symlinks", _symlinks),
-            ("deep", _deep),
-            ("locked", _locked),
-            ("names", _names),
-            ("sparse", _sparse),
-            ("many", _many),
-        )
-    ]
+    agents = hostile("fifo", "socket", "symlinks", "deep", "locked", "names", "sparse")
     records = run(agents, tmp_path / "results", calc_spec)
     for name, record in records.items():
         assert record.outcome != "error", (name, record.failure_kind, record.error)
@@ -172,21 +138,27 @@ def test_whatever_the_workspace_holds_each_attempt_is_recorded(calc_spec: Path, 
         "bad-\\\\xff\\\\xfe.py": "file name is not UTF-8: not captured",
         "new\\nline.py": "file name holds a control character: not captured",
     }
-    assert skipped["sparse"]["huge.bin"].startswith("too large (2,147,483,648 bytes")
-    # calc.py and test_calc.py come first (breadth first), then 4,998 of many/.
-    assert skipped["many"] == {PAST_BOUND: "95,002 files past the bound of 5,000: not captured"}
+    assert skipped["sparse"]["huge.bin"].startswith("too large (209,715,200 bytes")
     # Root reads mode-000 files: the fixed code behind it is graded (the snapshot is not fooled by permissions).
-    assert records["locked"].outcome == "passed" or "calc.py" in _skipped(records["locked"])
+    locked = records["locked"]
+    assert locked.outcome == "passed" or "calc.py" in _skipped(locked), (locked.failure_kind, locked.unmet)
     for name in ("names", "sparse"):
         assert records[name].outcome == "passed", (name, records[name].unmet)
-    for name in ("fifo", "socket", "symlinks", "deep", "many"):
+    for name in ("fifo", "socket", "symlinks", "deep"):
         assert (records[name].outcome, records[name].failure_kind) == ("failed", "tests_failed"), name
     assert "passwd" not in records["symlinks"].changed_files
 
 
+def test_100_000_files_are_bounded(calc_spec: Path, tmp_path: Path) -> None:
+    record = run(hostile("many"), tmp_path / "results", calc_spec)["many"]
+    assert (record.outcome, record.failure_kind) == ("failed", "tests_failed"), record.error
+    # calc.py and test_calc.py come first (breadth first), then 4,998 of many/, then only a count.
+    assert _skipped(record) == {PAST_BOUND: "95,002 files past the bound of 5,000: not captured"}
+    assert len(record.changed_files) == 4_998
+
+
 def test_an_implementation_behind_a_symlink_or_in_git_is_not_graded(calc_spec: Path, tmp_path: Path) -> None:
-    agents: list[Agent] = [ShapingAgent("in-git", _hidden_in_git), ShapingAgent("symlink", _hidden_behind_symlink)]
-    records = run(agents, tmp_path / "results", calc_spec)
+    records = run(hostile("in-git", "symlink"), tmp_path / "results", calc_spec)
     git = records["in-git"]
     assert (git.outcome, git.failure_kind) == ("failed", "tests_failed")
     assert _skipped(git) == {".git/": "a .git folder is not captured (not part of the solution)"}
@@ -214,6 +186,13 @@ def test_a_device_node_is_left_out(tmp_path: Path) -> None:
     snapshot = take_snapshot(root, SnapshotLimits(max_depth=1))
     assert snapshot.skipped[name] == "a character device"
     assert name not in snapshot.files
+
+
+def test_a_2_gb_sparse_file_is_left_out_unread(tmp_path: Path) -> None:
+    with open(tmp_path / "huge.bin", "wb") as out:
+        out.truncate(2 * 1024**3)
+    snapshot = take_snapshot(tmp_path)
+    assert snapshot.skipped == {"huge.bin": "too large (2,147,483,648 bytes; the bound is 2,000,000): not captured"}
 
 
 def test_a_file_that_changes_while_it_is_copied(tmp_path: Path) -> None:
@@ -253,7 +232,7 @@ def test_a_step_that_raises_is_that_attempts_error(
         raise Boom("reviewer bug")
 
     records = run(
-        [ShapingAgent("fix", lambda ws: (ws / "calc.py").write_text(FIXED))],
+        {"fix": ShapingAgent("fix", lambda ws: (ws / "calc.py").write_text(FIXED))},
         tmp_path / "r1",
         calc_spec,
         reviewer=broken_reviewer,
@@ -267,7 +246,7 @@ def test_a_step_that_raises_is_that_attempts_error(
         raise Boom("grader bug")
 
     monkeypatch.setattr(attempt_module, "grade_snapshot", broken_grading)
-    records = run([ShapingAgent("fix", lambda ws: None)], tmp_path / "r2", calc_spec)
+    records = run({"fix": ShapingAgent("fix", lambda ws: None)}, tmp_path / "r2", calc_spec)
     assert (records["fix"].outcome, records["fix"].failure_kind) == ("error", "grading_error")
     assert "grader bug" in (records["fix"].error or "")
 

@@ -101,6 +101,9 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
             relative = f"{folder}/{entry.name}" if folder else entry.name
             if entry.name in _IGNORED:
                 continue
+            if len(snapshot.files) >= limits.max_files and not entry.is_dir(follow_symlinks=False):
+                past_bound += 1  # counted from the directory listing alone: no system call per file
+                continue
             problem = _name_problem(entry.name)
             if problem:
                 skip(_printable(relative), problem)
