@@ -251,6 +251,24 @@ def test_a_step_that_raises_is_that_attempts_error(
     assert "grader bug" in (records["fix"].error or "")
 
 
+def test_an_attempt_whose_artifacts_cannot_be_stored_is_a_store_error(
+    calc_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = Store.record
+
+    def refuse_artifacts(self: Store, record: AttemptRecord, staged: Path | None = None) -> None:
+        if staged is not None:
+            raise OSError(28, "No space left on device")
+        original(self, record, staged)
+
+    monkeypatch.setattr(Store, "record", refuse_artifacts)
+    agents: dict[str, Agent] = {"a": ShapingAgent("a", lambda ws: None), "b": ShapingAgent("b", lambda ws: None)}
+    records = run(agents, tmp_path / "results", calc_spec)
+    for record in records.values():
+        assert (record.outcome, record.failure_kind) == ("error", "store_error")
+        assert record.error == "storing the attempt's artifacts: OSError: [Errno 28] No space left on device"
+
+
 def test_mkfifo_through_a_command_agent_records_every_spec(cli: RunCli, tmp_path: Path) -> None:
     results = tmp_path / "results"
     # A command agent is given a model; `agentspec serve` stands in for it (the command never calls it).
