@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import agentspec.runner.attempt as attempt_module
+import agentspec.runner.run as run_module
 from agentspec.agents.base import Agent, AgentResult, AgentTask
 from agentspec.agents.command import CommandAgent
 from agentspec.runner.plan import Cell, plan
@@ -249,6 +250,20 @@ def test_a_step_that_raises_is_that_attempts_error(
     records = run({"fix": ShapingAgent("fix", lambda ws: None)}, tmp_path / "r2", calc_spec)
     assert (records["fix"].outcome, records["fix"].failure_kind) == ("error", "grading_error")
     assert "grader bug" in (records["fix"].error or "")
+
+
+def test_a_spec_whose_test_set_cannot_be_graded_records_its_attempts(
+    calc_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object) -> None:
+        raise Boom("sandbox gone")
+
+    monkeypatch.setattr(run_module, "grade_starter_and_reference", broken)
+    agents: dict[str, Agent] = {"a": ShapingAgent("a", lambda ws: None), "b": ShapingAgent("b", lambda ws: None)}
+    records = run(agents, tmp_path / "results", calc_spec)
+    for record in records.values():
+        assert (record.outcome, record.failure_kind) == ("error", "grading_error")
+        assert (record.error or "").endswith("Boom: sandbox gone"), record.error
 
 
 def test_an_attempt_whose_artifacts_cannot_be_stored_is_a_store_error(
