@@ -10,6 +10,8 @@ import re
 
 # pytest's JUnit report gives a module that could not be imported this message.
 COLLECTION_FAILURE = "collection failure"
+# How a collection error's reason starts: what tells a module that could not be imported from a failing test.
+COLLECTION_ERROR = "collection error"
 _LIMIT = 300
 _EXCEPTION = re.compile(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b")
 
@@ -29,7 +31,7 @@ def reason_line(tag: str, message: str, text: str, skip_type: str = "") -> str:
         return f"{label}: {why}" if why else label
     exception = _exception_line(text)
     if tag == "error" and message == COLLECTION_FAILURE:
-        return f"collection error: {exception or 'the module could not be imported'}"
+        return f"{COLLECTION_ERROR}: {exception or 'the module could not be imported'}"
     why = _first_line(message) or exception
     label = "failed" if tag == "failure" else "error"
     return f"{label}: {why}" if why else label

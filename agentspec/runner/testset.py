@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentspec.runner.grade import Grade, TestResult
-from agentspec.runner.reasons import COLLECTION_FAILURE
+from agentspec.runner.reasons import COLLECTION_ERROR
 
 # Grade failure kinds that void the per-test list: the verdict is that kind, whatever the tests say.
 VOIDING_KINDS = frozenset({"forged_report", "test_timeout", "grading_error", "no_tests"})
@@ -106,7 +106,7 @@ class TestSet:
     def unmet(self, grade: Grade) -> list[Unmet]:
         """The required tests that did not pass in `grade`, each with its reason."""
         by_id = {t.id: t for t in grade.tests}
-        collection_errors = [t for t in grade.tests if t.outcome == "error" and t.message == COLLECTION_FAILURE]
+        collection_errors = [t for t in grade.tests if t.outcome == "error" and t.reason.startswith(COLLECTION_ERROR)]
         found = []
         for test_id in self.required:
             test = by_id.get(test_id)
@@ -127,7 +127,7 @@ def _missing_reason(test_id: str, collection_errors: Sequence[TestResult]) -> st
     module = test_id.split("::", 1)[0]
     for error in collection_errors:
         if module == error.id or module.startswith(error.id + "."):
-            why = error.reason.removeprefix("collection error: ")
+            why = error.reason.removeprefix(COLLECTION_ERROR).removeprefix(": ")
             return f"missing: its module {error.id} could not be collected ({why})"
     return "missing: not collected (renamed, deleted or deselected?)"
 
