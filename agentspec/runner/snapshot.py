@@ -67,14 +67,6 @@ class Snapshot:
             listed.append({"path": "...", "reason": f"{self.unlisted:,} more entries left out (not listed)"})
         return listed
 
-    def write(self, root: Path) -> None:
-        """Write every captured file under `root` (a fresh folder)."""
-        root.mkdir(parents=True, exist_ok=True)
-        for path, data in self.files.items():
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-
 
 def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
     """Capture the regular files under `root`, breadth first, never following a symlink, never raising for content."""
