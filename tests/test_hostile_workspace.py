@@ -196,6 +196,16 @@ def test_a_2_gb_sparse_file_is_left_out_unread(tmp_path: Path) -> None:
     assert snapshot.skipped == {"huge.bin": "too large (2,147,483,648 bytes; the bound is 2,000,000): not captured"}
 
 
+def test_a_hard_link_is_left_out(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    os.link(outside, workspace / "leak.txt")
+    snapshot = take_snapshot(workspace)
+    assert snapshot.skipped == {"leak.txt": "a hard link (the file has other names): not captured"}
+
+
 def test_a_file_that_changes_while_it_is_copied(tmp_path: Path) -> None:
     target = tmp_path / "moving.py"
     target.write_bytes(b"a" * 1000)

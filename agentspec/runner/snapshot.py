@@ -4,7 +4,7 @@ Taken once, after the agent has stopped: every regular file, read without follow
 (`O_NOFOLLOW`, then `fstat` says it is a regular file before a byte is read), within bounds on
 depth, size and count. Refused, and listed with the reason: symlinks (a file behind one is not
 the agent's code in the workspace, and following one could read outside it), named pipes, sockets
-and devices, `.git/` (a version-control folder is not part of the solution), unreadable entries,
+and devices, hard links, `.git/` (a version-control folder is not part of the solution), unreadable entries,
 file names that are not UTF-8 or hold control characters, and whatever lies past a bound.
 Build caches (`__pycache__`, `.pytest_cache`) are left out silently.
 
@@ -141,6 +141,9 @@ def _read(path: Path, limit: int) -> tuple[bytes | None, str]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None, "not a regular file"
+        if info.st_nlink > 1:
+            # Another name for the same file may lie outside the workspace (a hard link to a secret, say).
+            return None, "a hard link (the file has other names): not captured"
         if info.st_size > limit:
             return None, f"too large ({info.st_size:,} bytes; the bound is {limit:,}): not captured"
         chunks: list[bytes] = []
