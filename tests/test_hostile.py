@@ -313,7 +313,7 @@ def test_kill_9_mid_run_then_resume_records_each_attempt_once(tmp_path: Path) ->
     )
     database = results / "results.sqlite"
     try:
-        for _ in range(600):
+        for _ in range(2400):  # each spec now grades its starter and reference first: allow for a loaded machine
             if _recorded(database) >= 3:
                 break
             if process.poll() is not None:

@@ -141,7 +141,7 @@ class Runner:
         """Store the attempt; if its artifacts cannot be stored, store the record alone as a `store_error`."""
         try:
             self.store.record(record, artifacts)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # a second failure (the database itself) stops the run: nothing can be recorded
             record.outcome, record.failure_kind = "error", "store_error"
             record.error = f"storing the attempt's artifacts: {describe(exc)}"
             self.store.record(record, None)

@@ -4,7 +4,7 @@ Taken once, after the agent has stopped: every regular file, read without follow
 (`O_NOFOLLOW`, then `fstat` says it is a regular file before a byte is read), within bounds on
 depth, size and count. Refused, and listed with the reason: symlinks (a file behind one is not
 the agent's code in the workspace, and following one could read outside it), named pipes, sockets
-and devices, `.git/` (a version-control folder is not part of the solution), unreadable entries,
+and devices, hard links, `.git/` (a version-control folder is not part of the solution), unreadable entries,
 file names that are not UTF-8 or hold control characters, and whatever lies past a bound.
 Build caches (`__pycache__`, `.pytest_cache`) are left out silently.
 
@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The entry that counts the files left out past the bound on their number.
+PAST_BOUND = "(past the file bound)"
 _IGNORED = frozenset({"__pycache__", ".pytest_cache"})
 _REFUSED_FOLDERS = {".git": "a .git folder is not captured (not part of the solution)"}
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -65,14 +67,6 @@ class Snapshot:
             listed.append({"path": "...", "reason": f"{self.unlisted:,} more entries left out (not listed)"})
         return listed
 
-    def write(self, root: Path) -> None:
-        """Write every captured file under `root` (a fresh folder)."""
-        root.mkdir(parents=True, exist_ok=True)
-        for path, data in self.files.items():
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-
 
 def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
     """Capture the regular files under `root`, breadth first, never following a symlink, never raising for content."""
@@ -85,7 +79,7 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
         else:
             snapshot.unlisted += 1
 
-    total = 0
+    total = past_bound = 0
     queue: deque[tuple[str, int]] = deque([("", 0)])
     while queue:
         folder, depth = queue.popleft()
@@ -99,6 +93,9 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
             relative = f"{folder}/{entry.name}" if folder else entry.name
             if entry.name in _IGNORED:
                 continue
+            if len(snapshot.files) >= limits.max_files and not entry.is_dir(follow_symlinks=False):
+                past_bound += 1  # counted from the directory listing alone: no system call per file
+                continue
             problem = _name_problem(entry.name)
             if problem:
                 skip(_printable(relative), problem)
@@ -111,7 +108,7 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
             if stat.S_ISDIR(info.st_mode):
                 if entry.name in _REFUSED_FOLDERS:
                     skip(relative + "/", _REFUSED_FOLDERS[entry.name])
-                elif depth + 1 >= limits.max_depth:
+                elif depth + 1 > limits.max_depth:
                     skip(relative + "/", f"deeper than {limits.max_depth} folders: not captured")
                 else:
                     queue.append((relative, depth + 1))
@@ -121,7 +118,7 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
                 skip(relative, kind or "not a regular file")
                 continue
             if len(snapshot.files) >= limits.max_files:
-                skip(relative, f"past {limits.max_files} files: not captured")
+                past_bound += 1
                 continue
             data, problem = _read(root / relative, min(limits.max_file_bytes, limits.max_total_bytes - total))
             if data is None:
@@ -129,6 +126,8 @@ def take_snapshot(root: Path, limits: SnapshotLimits | None = None) -> Snapshot:
                 continue
             snapshot.files[relative] = data
             total += len(data)
+    if past_bound:
+        snapshot.skipped[PAST_BOUND] = f"{past_bound:,} files past the bound of {limits.max_files:,}: not captured"
     return snapshot
 
 
@@ -142,6 +141,9 @@ def _read(path: Path, limit: int) -> tuple[bytes | None, str]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None, "not a regular file"
+        if info.st_nlink > 1:
+            # Another name for the same file may lie outside the workspace (a hard link to a secret, say).
+            return None, "a hard link (the file has other names): not captured"
         if info.st_size > limit:
             return None, f"too large ({info.st_size:,} bytes; the bound is {limit:,}): not captured"
         chunks: list[bytes] = []
