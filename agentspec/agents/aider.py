@@ -31,9 +31,8 @@ from typing import Any
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
-from agentspec.agents.output import clipped
+from agentspec.agents.output import clipped, error_kind
 from agentspec.agents.process import write_prompt
-from agentspec.providers.classify import failure_kind
 from agentspec.sandbox import Completed
 
 INSTALL = (
@@ -120,7 +119,7 @@ def aider_result(done: Completed, history: Path) -> AgentResult:
     if errors:
         # The last request failed and aider gave up on it: that is what stopped the attempt.
         result.error = errors[-1].strip()
-        result.failure_kind = failure_kind(result.error)
+        result.failure_kind = error_kind(result.error)
     elif _NONCONFORMING in out and not applied:
         result.error = "the model's replies never fit aider's edit format, so no edit was applied"
         result.failure_kind = "tool_format"

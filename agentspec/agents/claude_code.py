@@ -29,8 +29,7 @@ from typing import Any
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
-from agentspec.agents.output import TEXT_CALL, clipped, json_events, tail
-from agentspec.providers.classify import failure_kind
+from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events, tail
 from agentspec.sandbox import Completed
 
 INSTALL = "install it with `npm install -g @anthropic-ai/claude-code` (Node.js 18 or newer)"
@@ -109,7 +108,7 @@ def _failure(final: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> t
             or message.startswith("API Error")
             or final.get("terminal_reason") == "prompt_too_long"
         ):
-            return message, failure_kind(message, status if isinstance(status, int) else None)
+            return message, error_kind(message, status if isinstance(status, int) else None)
         return message or f"Claude Code ended with {subtype}", "harness_error"
     problem = _tool_format_problem(events)
     return (problem, "tool_format") if problem else (None, None)

@@ -34,9 +34,8 @@ import tomli_w
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
-from agentspec.agents.output import TEXT_CALL, clipped, json_events
+from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events
 from agentspec.agents.process import home_of
-from agentspec.providers.classify import failure_kind
 from agentspec.sandbox import Completed
 
 INSTALL = "install it with `npm install -g @openai/codex@0.171.0` (Node.js 18 or newer)"
@@ -134,7 +133,7 @@ def _failure(
         error = failed.get("error")
         message = str(error.get("message") if isinstance(error, dict) else error or "Codex's turn failed")
         status = _STATUS.search(message)
-        return message, failure_kind(message, int(status.group(1)) if status else None)
+        return message, error_kind(message, int(status.group(1)) if status else None)
     if any(not BAD_CALL.match(output) for output in outputs):
         return None, None
     bad = [f"Codex could not run a tool call: {clipped(o, 200)}" for o in outputs]
