@@ -42,6 +42,7 @@ MODEL_VARIABLES = (
     "ANTHROPIC_SMALL_FAST_MODEL",
     "CLAUDE_CODE_SUBAGENT_MODEL",
 )
+CONTEXT_VARIABLES = ("CLAUDE_CODE_MAX_CONTEXT_TOKENS", "CLAUDE_CODE_AUTO_COMPACT_WINDOW")
 QUIET = {
     "IS_SANDBOX": "1",
     "DISABLE_TELEMETRY": "1",
@@ -57,7 +58,7 @@ BAD_CALL = re.compile(r"No such tool available|InputValidationError|could not be
 
 def anthropic_base_url(endpoint: Endpoint) -> str:
     """Where Claude Code sends `/v1/messages` for this endpoint."""
-    if endpoint.provider == "openai":
+    if endpoint.provider in {"openai", "responses"}:
         return re.sub(r"/v1/?$", "", endpoint.base_url)
     return endpoint.base_url
 
@@ -200,8 +201,12 @@ class ClaudeCodeAgent(HarnessAgent):
         return anthropic_base_url(endpoint)
 
     def settings(self, task: AgentTask, endpoint: Endpoint, home: Path) -> dict[str, str]:
-        """The server, the credentials and every model slot, quiet mode, and a request timeout."""
+        """The server, the credentials and every model slot, quiet mode, a request timeout, the context window."""
+        window = self.context_window(task)
+        # Claude Code assumes 200k tokens for a model it does not know; tell it the served window instead.
+        context = dict.fromkeys(CONTEXT_VARIABLES, str(window)) if window else {}
         return {
+            **context,
             **QUIET,
             "CLAUDE_CONFIG_DIR": str(home / ".claude"),
             "ANTHROPIC_BASE_URL": anthropic_base_url(endpoint),

@@ -68,6 +68,7 @@ def codex_config(endpoint: Endpoint, context_window: int | None) -> dict[str, An
     }
     if context_window is not None:
         config["model_context_window"] = context_window
+        config["model_auto_compact_token_limit"] = context_window * 85 // 100
     config["model_providers"] = {
         "agentspec": {
             "name": "agentspec",
