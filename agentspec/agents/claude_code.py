@@ -110,6 +110,9 @@ def _failure(final: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> t
             or final.get("terminal_reason") == "prompt_too_long"
         ):
             return message, error_kind(message, status if isinstance(status, int) else None)
+        if error_kind(message) == "context_exceeded":
+            # Its own prompt and tools did not fit the window it was told ("Prompt is too long").
+            return message, "context_exceeded"
         return message or f"Claude Code ended with {subtype}", "harness_error"
     problem = _tool_format_problem(events)
     return (problem, "tool_format") if problem else (None, None)

@@ -21,7 +21,7 @@ from agentspec.serve import ModelServer
 from agentspec.spec.model import Spec
 from agentspec.spec.suite import load_specs
 from tests.conftest import SPECS
-from tests.harness.conftest import AIDER_INSTALL, require
+from tests.harness.conftest import AIDER_INSTALL, CLAUDE_INSTALL, require
 
 PROGRAM = "/bin/true"  # the settings are built without running the CLI
 
@@ -88,3 +88,14 @@ def test_aider_runs_with_its_metadata_file(faulty_server: ModelServer, spec: Spe
     result = asyncio.run(aider.act(attempt))
     assert result.failure_kind is None and result.details["context_window"] == 16384, result.error
     assert "validators.py" in result.details["applied"]
+
+
+def test_claude_code_told_a_small_window_is_context_exceeded(
+    harness_server: ModelServer, spec: Spec, tmp_path: Path
+) -> None:
+    # Claude Code's own system prompt and tools take more than 16k tokens: it refuses before asking.
+    claude = require(ClaudeCodeAgent, CLAUDE_INSTALL)
+    attempt = task(spec, tmp_path, "anthropic", harness_server.url, 16384, name="reference")
+    make_workspace(spec, attempt.workspace)
+    result = asyncio.run(claude.act(attempt))
+    assert result.failure_kind == "context_exceeded" and "too long" in (result.error or "")
