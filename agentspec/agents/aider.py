@@ -22,6 +22,7 @@ The CLI is ``$AGENTSPEC_AIDER`` when set, else ``aider`` on PATH, else ``/opt/ai
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -31,9 +32,8 @@ from typing import Any
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
-from agentspec.agents.output import clipped
+from agentspec.agents.output import clipped, error_kind
 from agentspec.agents.process import write_prompt
-from agentspec.providers.classify import failure_kind
 from agentspec.sandbox import Completed
 
 INSTALL = (
@@ -72,11 +72,23 @@ def aider_model(endpoint: Endpoint) -> tuple[str, list[str], dict[str, str]]:
     base = endpoint.base_url
     if endpoint.provider == "ollama":
         return f"ollama_chat/{endpoint.name}", [], {"OLLAMA_API_BASE": base}
-    if endpoint.provider == "openai":
+    if endpoint.provider in {"openai", "responses"}:
         key = os.environ.get("OPENAI_API_KEY") or "agentspec"
         return f"openai/{endpoint.name}", ["--openai-api-base", base], {"OPENAI_API_KEY": key}
     key = os.environ.get("ANTHROPIC_API_KEY") or "agentspec"
     return f"anthropic/{endpoint.name}", [], {"ANTHROPIC_API_BASE": base, "ANTHROPIC_API_KEY": key}
+
+
+def model_metadata(endpoint: Endpoint, context_window: int) -> dict[str, Any]:
+    """Litellm's model info for aider's `--model-metadata-file`: the served context window."""
+    provider = {"ollama": "ollama_chat"}.get(endpoint.provider, endpoint.provider)
+    return {
+        "max_input_tokens": context_window,
+        "max_tokens": context_window,
+        "max_output_tokens": min(8192, context_window // 4),
+        "litellm_provider": provider,
+        "mode": "chat",
+    }
 
 
 def tokens(text: str) -> int:
@@ -120,7 +132,7 @@ def aider_result(done: Completed, history: Path) -> AgentResult:
     if errors:
         # The last request failed and aider gave up on it: that is what stopped the attempt.
         result.error = errors[-1].strip()
-        result.failure_kind = failure_kind(result.error)
+        result.failure_kind = error_kind(result.error)
     elif _NONCONFORMING in out and not applied:
         result.error = "the model's replies never fit aider's edit format, so no edit was applied"
         result.failure_kind = "tool_format"
@@ -150,7 +162,7 @@ class AiderAgent(HarnessAgent):
     cli = CLI
     args_variable = "AGENTSPEC_AIDER_ARGS"
 
-    def command(self, task: AgentTask, endpoint: Endpoint) -> list[str]:
+    def aider_command(self, task: AgentTask, endpoint: Endpoint) -> list[str]:
         """The command line: flags, then the starter files to edit and the visible tests to read."""
         model, model_flags, _ = aider_model(endpoint)
         scratch = task.scratch
@@ -184,6 +196,17 @@ class AiderAgent(HarnessAgent):
         return {"ollama": "ollama-chat", "openai": "openai-chat", "anthropic": "anthropic-messages"}.get(
             endpoint.provider, endpoint.provider
         )
+
+    def command(self, task: AgentTask, endpoint: Endpoint) -> list[str]:
+        """The command line, with a model metadata file telling aider the served context window when known."""
+        argv = self.aider_command(task, endpoint)
+        window = self.context_window(task)
+        if window:
+            model, _, _ = aider_model(endpoint)
+            metadata = task.scratch / "aider.model.metadata.json"
+            metadata.write_text(json.dumps({model: model_metadata(endpoint, window)}), encoding="utf-8")
+            argv[1:1] = ["--model-metadata-file", str(metadata)]
+        return argv
 
     def settings(self, task: AgentTask, endpoint: Endpoint, home: Path) -> dict[str, str]:
         """The server's variables, with HOME seeded with the model-info cache."""

@@ -29,8 +29,7 @@ from typing import Any
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
-from agentspec.agents.output import TEXT_CALL, clipped, json_events, tail
-from agentspec.providers.classify import failure_kind
+from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events, tail
 from agentspec.sandbox import Completed
 
 INSTALL = "install it with `npm install -g @anthropic-ai/claude-code` (Node.js 18 or newer)"
@@ -43,6 +42,7 @@ MODEL_VARIABLES = (
     "ANTHROPIC_SMALL_FAST_MODEL",
     "CLAUDE_CODE_SUBAGENT_MODEL",
 )
+CONTEXT_VARIABLES = ("CLAUDE_CODE_MAX_CONTEXT_TOKENS", "CLAUDE_CODE_AUTO_COMPACT_WINDOW")
 QUIET = {
     "IS_SANDBOX": "1",
     "DISABLE_TELEMETRY": "1",
@@ -58,7 +58,7 @@ BAD_CALL = re.compile(r"No such tool available|InputValidationError|could not be
 
 def anthropic_base_url(endpoint: Endpoint) -> str:
     """Where Claude Code sends `/v1/messages` for this endpoint."""
-    if endpoint.provider == "openai":
+    if endpoint.provider in {"openai", "responses"}:
         return re.sub(r"/v1/?$", "", endpoint.base_url)
     return endpoint.base_url
 
@@ -109,7 +109,10 @@ def _failure(final: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> t
             or message.startswith("API Error")
             or final.get("terminal_reason") == "prompt_too_long"
         ):
-            return message, failure_kind(message, status if isinstance(status, int) else None)
+            return message, error_kind(message, status if isinstance(status, int) else None)
+        if error_kind(message) == "context_exceeded":
+            # Its own prompt and tools did not fit the window it was told ("Prompt is too long").
+            return message, "context_exceeded"
         return message or f"Claude Code ended with {subtype}", "harness_error"
     problem = _tool_format_problem(events)
     return (problem, "tool_format") if problem else (None, None)
@@ -201,8 +204,12 @@ class ClaudeCodeAgent(HarnessAgent):
         return anthropic_base_url(endpoint)
 
     def settings(self, task: AgentTask, endpoint: Endpoint, home: Path) -> dict[str, str]:
-        """The server, the credentials and every model slot, quiet mode, and a request timeout."""
+        """The server, the credentials and every model slot, quiet mode, a request timeout, the context window."""
+        window = self.context_window(task)
+        # Claude Code assumes 200k tokens for a model it does not know; tell it the served window instead.
+        context = dict.fromkeys(CONTEXT_VARIABLES, str(window)) if window else {}
         return {
+            **context,
             **QUIET,
             "CLAUDE_CONFIG_DIR": str(home / ".claude"),
             "ANTHROPIC_BASE_URL": anthropic_base_url(endpoint),

@@ -34,9 +34,8 @@ import tomli_w
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
-from agentspec.agents.output import TEXT_CALL, clipped, json_events
+from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events
 from agentspec.agents.process import home_of
-from agentspec.providers.classify import failure_kind
 from agentspec.sandbox import Completed
 
 INSTALL = "install it with `npm install -g @openai/codex@0.171.0` (Node.js 18 or newer)"
@@ -69,6 +68,7 @@ def codex_config(endpoint: Endpoint, context_window: int | None) -> dict[str, An
     }
     if context_window is not None:
         config["model_context_window"] = context_window
+        config["model_auto_compact_token_limit"] = context_window * 85 // 100
     config["model_providers"] = {
         "agentspec": {
             "name": "agentspec",
@@ -134,7 +134,7 @@ def _failure(
         error = failed.get("error")
         message = str(error.get("message") if isinstance(error, dict) else error or "Codex's turn failed")
         status = _STATUS.search(message)
-        return message, failure_kind(message, int(status.group(1)) if status else None)
+        return message, error_kind(message, int(status.group(1)) if status else None)
     if any(not BAD_CALL.match(output) for output in outputs):
         return None, None
     bad = [f"Codex could not run a tool call: {clipped(o, 200)}" for o in outputs]

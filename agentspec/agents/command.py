@@ -189,7 +189,8 @@ class CommandAgent(FoundCli, Agent):
         extra |= {"AGENTSPEC_BASE_URL": values["base_url"], "AGENTSPEC_MAX_TURNS": values["turns"]}
         extra["AGENTSPEC_TIME_S"] = values["time_s"]
         if task.endpoint is not None:
-            extra |= dict.fromkeys(_SERVER_VARIABLES[task.endpoint.provider], task.endpoint.base_url)
+            variables = _SERVER_VARIABLES.get(task.endpoint.provider, _SERVER_VARIABLES["openai"])
+            extra |= dict.fromkeys(variables, task.endpoint.base_url)
         return harness_env(task, harness_home(task), extra | self.env, self.executable)
 
     async def act(self, task: AgentTask) -> AgentResult:

@@ -6,12 +6,22 @@ import json
 import re
 from typing import Any
 
+from agentspec.providers.classify import failure_kind
+
 TEXT_LIMIT = 4000
 # A tool call the model wrote as text, which a harness cannot run (the Devstral failure in the article).
 TEXT_CALL = re.compile(
     r"<tool_call>|\[TOOL_CALLS\]|<function=|<\|python_tag\|>|<\|tool_call|<invoke name=|<tool_use>|"
     r'"name"\s*:\s*"\w+"\s*,\s*"(?:arguments|parameters|input)"\s*:'
 )
+
+# A Mistral model's server (vLLM relaying mistral_common) refusing the ids a harness gave tool calls.
+TOOL_ID_REFUSED = re.compile(r"tool call id .{0,200}must be a-z, A-Z, 0-9, with a length of 9", re.IGNORECASE)
+
+
+def error_kind(message: str, status: int | None = None) -> str:
+    """The failure kind of a server error a harness reported: `tool_format` for a refused tool call id."""
+    return "tool_format" if TOOL_ID_REFUSED.search(message) else failure_kind(message, status)
 
 
 def json_events(stdout: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agentspec.store.report import grid, leaderboard, review_summary
+from agentspec.store.report import grid, harness_matrix, leaderboard, review_summary
 from agentspec.store.sqlite import AttemptRecord
 from agentspec.store.why import why_not_passed
 
@@ -112,6 +112,7 @@ def print_summary(console: Console, records: Sequence[AttemptRecord]) -> None:
         ]
         table.add_row(task, *styled)
     console.print(table)
+    print_harness_matrix(console, records)
     reviewed = review_summary(records)
     if reviewed:
         review = Table(title="Review")
@@ -137,3 +138,17 @@ def _print_why(console: Console, records: Sequence[AttemptRecord], limit: int = 
             console.print(f"    {line}", markup=False)
     if len(shown) > limit:
         console.print(f"  ... and {len(shown) - limit} more (agentspec report --format json has every reason)")
+
+
+def print_harness_matrix(console: Console, records: Sequence[AttemptRecord]) -> None:
+    """Models x harnesses (score and dominant failure kind), when more than one harness ran."""
+    models, harnesses, cells = harness_matrix(records)
+    if len(harnesses) < 2:
+        return
+    table = Table(title="Harnesses (model x harness: passed/attempts, commonest failure)")
+    table.add_column("model")
+    for harness in harnesses:
+        table.add_column(harness)
+    for model in models:
+        table.add_row(model, *(cells.get((model, h), "") for h in harnesses))
+    console.print(table)

@@ -59,6 +59,9 @@ def add_commands(commands: Any) -> None:
     faults.add_argument("--error-mid-stream", action="store_true", help="send an in-stream error after the first chunk")
     faults.add_argument("--context-length", type=int, metavar="N", help="refuse prompts longer than N tokens")
     faults.add_argument("--legacy-errors", action="store_true", help="OpenAI errors in vLLM's older flat shape")
+    faults.add_argument(
+        "--mistral-tool-ids", action="store_true", help="refuse tool call ids a Mistral model refuses (not 9 a-z0-9)"
+    )
     serve.add_argument("--quiet", action="store_true", help="do not print a line per request")
     serve.set_defaults(handler=cmd_serve)
 
@@ -83,6 +86,7 @@ def _faults(args: argparse.Namespace) -> Faults:
             error_mid_stream=args.error_mid_stream,
             context_length=args.context_length,
             legacy_errors=args.legacy_errors,
+            mistral_tool_ids=args.mistral_tool_ids,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -126,7 +126,7 @@ def _missing_reason(test_id: str, collection_errors: Sequence[TestResult]) -> st
     module = test_id.split("::", 1)[0]
     for error in collection_errors:
         if module == error.id or module.startswith(error.id + "."):
-            why = error.reason.removeprefix(COLLECTION_ERROR).removeprefix(": ")
+            why = error.reason.removeprefix("collection error").removeprefix(": ")
             return f"missing: its module {error.id} could not be collected ({why})"
     return "missing: not collected (renamed, deleted or deselected?)"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
@@ -43,6 +44,9 @@ class Faults:
         error_mid_stream: After the first chunk, send the protocol's in-stream error and stop.
         context_length: Refuse prompts longer than this many tokens, and report it as the context size.
         legacy_errors: OpenAI errors in vLLM's older flat shape `{"object": "error", "message", ...}`.
+        mistral_tool_ids: Refuse, as vLLM serving a Mistral model (Devstral) does, a request whose history
+            carries a tool call id that is not nine letters and digits: the tool-format incompatibility
+            that stops such models in harnesses which keep other ids.
     """
 
     latency: float = 0.0
@@ -56,6 +60,7 @@ class Faults:
     error_mid_stream: bool = False
     context_length: int | None = None
     legacy_errors: bool = False
+    mistral_tool_ids: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.error_rate <= 1.0:
@@ -91,7 +96,7 @@ class Faults:
 
 def _value(key: str, text: str) -> Any:
     try:
-        if key in {"drop_mid_stream", "error_mid_stream", "legacy_errors"}:
+        if key in {"drop_mid_stream", "error_mid_stream", "legacy_errors", "mistral_tool_ids"}:
             return text.lower() in {"1", "true", "yes", "on"}
         if key in {"latency", "error_rate", "retry_after"}:
             return float(text)
@@ -155,3 +160,26 @@ def _unknown_name(offered: set[str]) -> str:
     while candidate in offered:
         candidate += "_"
     return candidate
+
+
+# The check mistral_common makes on every tool call id in a request.
+MISTRAL_TOOL_ID = re.compile(r"[a-zA-Z0-9]{9}")
+_ID_KEYS = ("tool_call_id", "tool_use_id", "call_id")
+
+
+def foreign_tool_id(body: Any) -> str | None:
+    """The first tool call id in a request body (any protocol) that a Mistral model would refuse."""
+    if isinstance(body, list):
+        return next((found for item in body if (found := foreign_tool_id(item)) is not None), None)
+    if not isinstance(body, dict):
+        return None
+    for key in _ID_KEYS:
+        value = body.get(key)
+        if isinstance(value, str) and not MISTRAL_TOOL_ID.fullmatch(value):
+            return value
+    return next((found for item in body.values() if (found := foreign_tool_id(item)) is not None), None)
+
+
+def mistral_tool_id_error(tool_id: str) -> str:
+    """The message vLLM relays from mistral_common for such an id."""
+    return f"Tool call id was {tool_id} but must be a-z, A-Z, 0-9, with a length of 9."

@@ -16,7 +16,14 @@ from urllib.parse import urlsplit
 from agentspec.serve import catalog
 from agentspec.serve.anthropic import AnthropicProtocol
 from agentspec.serve.conversation import limit
-from agentspec.serve.faults import FAULT_HEADER, Faults, FaultSyntaxError, break_tool_calls
+from agentspec.serve.faults import (
+    FAULT_HEADER,
+    Faults,
+    FaultSyntaxError,
+    break_tool_calls,
+    foreign_tool_id,
+    mistral_tool_id_error,
+)
 from agentspec.serve.models import resolve_model, respond
 from agentspec.serve.ollama import OllamaProtocol
 from agentspec.serve.openai import OpenAIProtocol
@@ -173,6 +180,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.entry.fault = "error"
                 raise protocol.fault(status)
             conversation = protocol.parse(body)
+            foreign = foreign_tool_id(body) if faults.mistral_tool_ids else None
+            if foreign is not None:
+                self.entry.fault = "mistral_tool_ids"
+                raise ProtocolError(400, mistral_tool_id_error(foreign))
             self.entry.tools = tuple(t.name for t in conversation.tools)
             card = resolve_model(conversation.model, self.state.default_model)
             if card is None:

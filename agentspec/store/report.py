@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -186,8 +186,33 @@ def render_markdown(records: Sequence[AttemptRecord]) -> str:
     lines += ["", "| Task | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     for task in tasks:
         lines.append(f"| {task} | " + " | ".join(cells.get((task, c), "") for c in columns) + " |")
+    models, harnesses, matrix = harness_matrix(records)
+    if len(harnesses) > 1:
+        lines += ["", "| Model | " + " | ".join(harnesses) + " |", "|---|" + "---|" * len(harnesses)]
+        lines += [f"| {m} | " + " | ".join(matrix.get((m, h), "") for h in harnesses) + " |" for m in models]
     reviewed = review_summary(records)
     if reviewed:
         lines += ["", "| Agent | Model | Review |", "|---|---|---|"]
         lines += [f"| {agent} | {model} | {'; '.join(phrases)} |" for agent, model, phrases in reviewed]
     return "\n".join(lines) + "\n"
+
+
+def harness_matrix(records: Sequence[AttemptRecord]) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
+    """Models x harnesses: each cell 'passed/attempts' and the commonest failure kind of the rest.
+
+    The article's "not every model works through every harness" table: a model that fails through one
+    harness with `tool_format` may pass through another. Agents without a model are left out.
+    """
+    with_model = [r for r in records if r.model not in {"", "-"}]
+    models = sorted({r.model for r in with_model})
+    harnesses = sorted({r.agent for r in with_model})
+    groups: dict[tuple[str, str], list[AttemptRecord]] = defaultdict(list)
+    for record in with_model:
+        groups[(record.model, record.agent)].append(record)
+    cells = {}
+    for key, group in groups.items():
+        passed = sum(r.outcome == "passed" for r in group)
+        kinds = Counter(r.failure_kind or r.outcome for r in group if r.outcome != "passed")
+        dominant = f" {kinds.most_common(1)[0][0]}" if kinds else ""
+        cells[key] = f"{passed}/{len(group)}{dominant}"
+    return models, harnesses, cells

@@ -35,6 +35,7 @@ FAKES = Path(__file__).resolve().parent / "fake_cli"
 CLAUDE_INSTALL = "npm install -g @anthropic-ai/claude-code"
 AIDER_INSTALL = "python3 -m venv /opt/aider-venv && /opt/aider-venv/bin/pip install aider-chat"
 CODEX_INSTALL = "npm install -g @openai/codex@0.171.0"
+OPENCODE_INSTALL = "npm install -g opencode-ai@1.18.33"
 
 
 def require(make: type[Agent], install: str) -> Agent:

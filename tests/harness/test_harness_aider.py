@@ -118,3 +118,12 @@ def test_a_model_without_tool_calling_still_works_through_aider(
     through_aider = subprocess.run([*run, "--agent", "aider", *common], capture_output=True, text=True, timeout=300)
     assert through_aider.returncode == 0, through_aider.stderr
     assert "passed validators aider ollama/notools" in through_aider.stderr
+
+
+def test_aider_works_where_a_mistral_model_refuses_foreign_tool_ids(
+    aider: AiderAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
+) -> None:
+    # The article: Devstral "would need Aider": whole-file edits carry no tool call ids to refuse.
+    faulty_server.faults = Faults(mistral_tool_ids=True)
+    record = attempt(aider, spec_named(seed_specs, "validators"), "ollama/reference", faulty_server.url, tmp_path)
+    assert record.outcome == "passed", record.error

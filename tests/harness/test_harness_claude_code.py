@@ -187,3 +187,13 @@ def test_a_cli_that_cannot_start_or_crashes_is_a_harness_error(
     crashed = attempt(ClaudeCodeAgent(crashing), spec, "anthropic/reference", harness_server.url, tmp_path / "b")
     assert (crashed.outcome, crashed.failure_kind) == ("error", "harness_error")
     assert "exited with status 1" in (crashed.error or "") and "npm install" in (crashed.error or "")
+
+
+def test_refused_tool_call_ids_are_tool_format(
+    claude: ClaudeCodeAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
+) -> None:
+    # Devstral through Claude Code in the article: the files are written, the next request is refused.
+    faulty_server.faults = Faults(mistral_tool_ids=True)
+    result = act(claude, spec_named(seed_specs, "validators"), "anthropic/reference", faulty_server.url, tmp_path)
+    assert result.failure_kind == "tool_format", result.error
+    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")

@@ -136,3 +136,13 @@ def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) 
 def test_install_folder_is_the_npm_package(codex: CodexAgent) -> None:
     (folder,) = codex.install_paths()
     assert folder.name == "codex" and folder.parent.name == "@openai" and (folder / "package.json").is_file()
+
+
+def test_refused_tool_call_ids_are_tool_format(
+    codex: CodexAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
+) -> None:
+    # The files are written by the first call; the next request, carrying its id, is refused.
+    faulty_server.faults = Faults(mistral_tool_ids=True)
+    result = act(codex, spec_named(seed_specs, "validators"), "openai/reference", faulty_server.url + "/v1", tmp_path)
+    assert result.failure_kind == "tool_format", result.error
+    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")

@@ -10,6 +10,8 @@ import pytest
 from agentspec.agents.aider import aider_model, aider_result, llm_history, tokens
 from agentspec.agents.base import Endpoint
 from agentspec.agents.claude_code import anthropic_base_url, claude_result
+from agentspec.agents.codex import CodexAgent, codex_result
+from agentspec.agents.command import find_parser
 from agentspec.sandbox import Completed
 
 NOT_FOUND = """\
@@ -115,3 +117,33 @@ def test_claude_code_cut_short_keeps_what_it_did() -> None:
 def test_claude_code_output_that_is_not_json_is_a_harness_error() -> None:
     result = claude_result(done("Segmentation fault\n", returncode=139, stderr="core dumped"))
     assert result.failure_kind == "harness_error" and "status 139" in (result.error or "")
+
+
+CODEX_EVENTS = """\
+{"type":"thread.started","thread_id":"t1"}
+{"type":"turn.started"}
+{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"printf x","exit_code":0}}
+{"type":"item.completed","item":{"id":"item_2","type":"agent_message","text":"Done."}}
+{"type":"turn.completed","usage":{"input_tokens":21354,"cached_input_tokens":100,"output_tokens":521}}
+"""
+CODEX_FAILED = """\
+{"type":"turn.started"}
+{"type":"error","message":"Reconnecting... 1/1 (unexpected status 404 Not Found: The model `x` does not exist.)"}
+{"type":"turn.failed","error":{"message":"unexpected status 404 Not Found: The model `x` does not exist., url: u"}}
+"""
+
+
+def test_codex_events_give_turns_tokens_and_failures() -> None:
+    result = codex_result(done(CODEX_EVENTS))
+    assert (result.turns, result.tokens_in, result.tokens_out) == (2, 21354, 521)
+    assert result.failure_kind is None and result.details["commands"] == 1
+    session = [{"type": "token_usage_record"}] * 3
+    assert codex_result(done(CODEX_EVENTS), session).turns == 3
+    failed = codex_result(done(CODEX_FAILED))
+    assert failed.failure_kind == "model_not_found" and "does not exist" in (failed.error or "")
+    bad = [{"type": "response_item", "payload": {"type": "function_call_output", "output": "unsupported call: x"}}]
+    assert codex_result(done(CODEX_EVENTS), bad).failure_kind == "tool_format"
+
+
+def test_a_registered_harness_names_a_command_parser() -> None:
+    assert find_parser("codex") == CodexAgent.parse

@@ -1,0 +1,132 @@
+"""OpenCode, the real CLI, against `agentspec serve`'s chat completions: the seed suite, and how it fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentspec.agents.base import Endpoint
+from agentspec.agents.opencode import OpenCodeAgent, opencode_config
+from agentspec.errors import UsageError
+from agentspec.serve import Faults, ModelServer
+from agentspec.spec.model import Spec
+from tests.harness.conftest import (
+    OPENCODE_INSTALL,
+    Suite,
+    act,
+    attempt,
+    by_model,
+    require,
+    run_suite,
+    solution_paths,
+    spec_named,
+)
+
+
+@pytest.fixture(scope="module")
+def opencode() -> OpenCodeAgent:
+    agent = require(OpenCodeAgent, OPENCODE_INSTALL)
+    assert isinstance(agent, OpenCodeAgent)
+    return agent
+
+
+@pytest.fixture(scope="module")
+def suite(opencode: OpenCodeAgent, harness_server: ModelServer, tmp_path_factory: pytest.TempPathFactory) -> Suite:
+    """`agentspec run specs/ --agent opencode --base-url <serve>/v1` with the models reference and nop."""
+    root = tmp_path_factory.mktemp("opencode-suite")
+    models = ["--model", "openai/reference", "--model", "openai/nop"]
+    return run_suite(harness_server, root, "--agent", "opencode", *models, "--concurrency", "4", base_path="/v1")
+
+
+@pytest.mark.slow
+def test_reference_passes_all_eight(suite: Suite, seed_specs: list[Spec]) -> None:
+    attempts = by_model(suite.attempts, "openai/reference")
+    assert [a["outcome"] for a in attempts] == ["passed"] * 8, [(a["task"], a["error"]) for a in attempts]
+    solutions = {s.id: solution_paths(s) for s in seed_specs}
+    for record in attempts:
+        # One answer running the shell commands that write the files, one saying it is done.
+        assert record["turns"] == 2 and record["tokens_in"] > 0 and record["tokens_out"] > 0
+        details = record["details"]
+        assert details["version"] == "1.18.33" and details["protocol"] == "openai-chat"
+        assert details["tool_calls"] >= 1 and details["stop_reason"] == "stop"
+        assert set(record["changed_files"]) == solutions[record["task"]]
+
+
+@pytest.mark.slow
+def test_nop_fails_all_eight(suite: Suite) -> None:
+    attempts = by_model(suite.attempts, "openai/nop")
+    assert [(a["outcome"], a["failure_kind"]) for a in attempts] == [("failed", "tests_failed")] * 8
+    assert all(a["changed_files"] == [] and a["turns"] == 1 for a in attempts)
+
+
+@pytest.mark.slow
+def test_opencode_spoke_chat_completions_with_its_bash_tool(suite: Suite) -> None:
+    # Besides the task's requests, OpenCode asks the model for a session title (with no tools).
+    chats = [r for r in suite.requests if r.path == "/v1/chat/completions" and "bash" in r.tools]
+    assert len(chats) >= 8 * 2 + 8 and all(r.stream for r in chats)
+
+
+def test_config_points_opencode_at_the_endpoint() -> None:
+    config = opencode_config(Endpoint.parse("openai/qwen3-coder", "http://127.0.0.1:8000/v1"), 32768, "k")
+    provider = config["provider"][config["model"].split("/")[0]]
+    assert provider["options"] == {"baseURL": "http://127.0.0.1:8000/v1", "apiKey": "k"}
+    assert provider["models"]["qwen3-coder"]["limit"]["context"] == 32768
+    assert json.loads(json.dumps(config)) == config
+    ollama = opencode_config(Endpoint.parse("ollama/qwen3:8b", "http://127.0.0.1:11434"), None, "k")
+    assert ollama["provider"]["agentspec"]["options"]["baseURL"] == "http://127.0.0.1:11434/v1"
+    assert "limit" not in ollama["provider"]["agentspec"]["models"]["qwen3:8b"]
+
+
+@pytest.mark.parametrize(
+    ("model", "faults", "kind"),
+    [
+        ("openai/missing-model", None, "model_not_found"),
+        ("openai/notools", None, "no_tool_support"),
+        ("openai/reference", Faults(malformed="json"), "tool_format"),
+        ("openai/reference", Faults(malformed="text"), "tool_format"),
+        ("openai/reference", Faults(malformed="name"), "tool_format"),
+        ("openai/reference", Faults(context_length=500), "context_exceeded"),
+    ],
+)
+def test_model_failures_are_classified(
+    model: str,
+    faults: Faults | None,
+    kind: str,
+    opencode: OpenCodeAgent,
+    faulty_server: ModelServer,
+    seed_specs: list[Spec],
+    tmp_path: Path,
+) -> None:
+    if faults is not None:
+        faulty_server.faults = faults
+    record = attempt(opencode, spec_named(seed_specs, "validators"), model, faulty_server.url + "/v1", tmp_path)
+    assert record.failure_kind == kind, record.error
+    assert record.error
+
+
+def test_unreachable_server_is_a_backend_error_at_once(
+    opencode: OpenCodeAgent, seed_specs: list[Spec], tmp_path: Path
+) -> None:
+    spec = spec_named(seed_specs, "validators")
+    result = act(opencode, spec, "openai/reference", "http://127.0.0.1:9/v1", tmp_path)
+    assert result.failure_kind == "backend_error"
+    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+
+
+def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTSPEC_OPENCODE", "/nonexistent/opencode")
+    with pytest.raises(UsageError, match="npm install -g opencode-ai"):
+        OpenCodeAgent()
+
+
+def test_refused_tool_call_ids_are_tool_format(
+    opencode: OpenCodeAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
+) -> None:
+    # The files are written by the first call; the next request, carrying its id, is refused.
+    faulty_server.faults = Faults(mistral_tool_ids=True)
+    spec = spec_named(seed_specs, "validators")
+    result = act(opencode, spec, "openai/reference", faulty_server.url + "/v1", tmp_path)
+    assert result.failure_kind == "tool_format", result.error
+    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")
