@@ -317,3 +317,16 @@ def test_mkfifo_through_a_command_agent_records_every_spec(cli: RunCli, tmp_path
     for attempt in attempts:
         assert (attempt["outcome"], attempt["failure_kind"]) == ("failed", "tests_failed"), attempt["error"]
         assert {"path": "pipe", "reason": "a named pipe"} in attempt["skipped_files"]
+
+
+def test_a_command_agent_without_a_model_leaving_a_pipe_is_recorded(cli: RunCli, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    done = cli("run", SPECS, "--task", "merge-*", "--task", "validators", "--agent", "command:mkfifo pipe",
+               "--results", results)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    attempts = report_json(cli, results)
+    assert sorted(a["task"] for a in attempts) == ["merge-sorted-lists", "validators"]
+    for attempt in attempts:
+        assert (attempt["outcome"], attempt["failure_kind"]) == ("failed", "tests_failed")
+        assert {"path": "pipe", "reason": "a named pipe"} in attempt["skipped_files"]

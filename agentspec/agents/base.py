@@ -96,6 +96,8 @@ class Agent(ABC):
 
     name: ClassVar[str]
     needs_model: ClassVar[bool] = True
+    # Whether a model may be given to an agent that does not need one (a command that may use it or not).
+    model_optional: ClassVar[bool] = False
     # Whether the agent drives the model through tool calls (aider edits from plain text instead).
     uses_tools: ClassVar[bool] = True
 

@@ -112,6 +112,7 @@ class CommandAgent(FoundCli, Agent):
 
     name = "command"
     uses_tools = False  # an unknown CLI may edit from plain text; preflight does not require tool calling
+    model_optional = True
 
     def __init__(self, template: str) -> None:
         """Parse the template and find its program now, so that mistakes stop the run before any attempt.
@@ -139,6 +140,8 @@ class CommandAgent(FoundCli, Agent):
             self.cli_lookup = CliLookup(f"the program {words[0]!r}", None, (words[0],), "install it on this node")
             words[0] = str(Path(found).absolute())
         self.executable, *self.arguments = words
+        # A template that names the model server cannot run without one; any other may run with or without.
+        self.needs_model = any(f"{{{name}}}" in template for name in ("model", "provider", "base_url"))  # type: ignore[misc]
 
     def _option(self, word: str) -> None:
         key, _, value = word.partition("=")

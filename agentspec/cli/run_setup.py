@@ -49,7 +49,7 @@ def check_cells(cells: list[Cell]) -> None:
         agent = get_agent(cell.agent)
         if agent.needs_model and cell.model == NO_MODEL:
             raise UsageError(f"agent {cell.agent!r} needs a model, e.g. --model ollama/qwen3.5:27b")
-        if not agent.needs_model and cell.model != NO_MODEL:
+        if not agent.needs_model and not agent.model_optional and cell.model != NO_MODEL:
             raise UsageError(f"agent {cell.agent!r} uses no model; drop --model {cell.model}")
         if cell.model != NO_MODEL:
             Endpoint.parse(cell.model, cell.base_url)
@@ -87,7 +87,7 @@ def check_matrix(path: Path, config: ProjectConfig) -> None:
         if agent.needs_model and not entry.models:
             message = f'agent {entry.agent!r} needs a model: add models = ["ollama/qwen3.5:27b"]'
             problems.append(config_problem(path, ("matrix", index, "agent"), message))
-        if not agent.needs_model and entry.models:
+        if not agent.needs_model and not agent.model_optional and entry.models:
             message = f"agent {entry.agent!r} uses no model; drop models"
             problems.append(config_problem(path, ("matrix", index, "models"), message))
         for number, model in enumerate(entry.models):
