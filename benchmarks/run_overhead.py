@@ -17,8 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from agentspec.runner.workspace import reference_files, write_files
+from agentspec.runner.workspace import reference_files
 from agentspec.spec import load_specs
+from agentspec.spec.materialise import write_files
 
 
 def timed(argv: list[str], cwd: Path | None = None) -> float:

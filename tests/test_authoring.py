@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from agentspec.errors import UsageError
 from agentspec.review.registry import rule_ids
-from agentspec.runner.workspace import reference_files, starter_files, write_files
+from agentspec.runner.workspace import reference_files, starter_files
 from agentspec.spec.authoring import (
     SCHEMA_LINE,
     ImportedSpec,
@@ -28,6 +28,7 @@ from agentspec.spec.authoring import (
     write_spec,
 )
 from agentspec.spec.load import load_spec, try_load_spec
+from agentspec.spec.materialise import write_files
 from agentspec.spec.model import KNOWN_KINDS, Spec
 
 DOCS = Path(__file__).parent.parent / "docs" / "spec-format.md"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agentspec.runner.channel import _plugin_source
-from agentspec.runner.grade import Grade, grade_workspace, run_pytest
+from agentspec.pytest_run.channel import _plugin_source
+from agentspec.pytest_run.invoke import run_pytest
+from agentspec.runner.grade import Grade, grade_workspace
 from agentspec.runner.workspace import make_workspace
 from agentspec.sandbox import Sandbox
 from agentspec.spec import load_spec
@@ -100,7 +101,7 @@ def test_the_plugin_is_what_keeps_pytest_alive(tmp_path: Path) -> None:
     workspace = make_workspace(spec, tmp_path / "workspace")
     source = _plugin_source().replace("def pytest_runtest_makereport(", "def _repair_off(")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("agentspec.runner.channel._plugin_source", lambda: source)
+        patch.setattr("agentspec.pytest_run.channel._plugin_source", lambda: source)
         bare = asyncio.run(grade_workspace(spec, workspace, tmp_path / "scratch", Sandbox()))
     assert bare.failure_kind == "grading_error"
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from agentspec.runner.grade import Grade, grade_workspace
-from agentspec.runner.workspace import make_workspace, write_file
+from agentspec.runner.workspace import make_workspace
 from agentspec.sandbox import Sandbox
 from agentspec.spec import load_spec
+from agentspec.spec.materialise import write_file
 from agentspec.spec.model import Spec
 
 SPEC = '''\

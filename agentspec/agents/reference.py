@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent
-from agentspec.runner.workspace import write_file
+from agentspec.spec.materialise import write_file
 
 
 @register_agent

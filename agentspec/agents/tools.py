@@ -15,7 +15,7 @@ from typing import Any
 
 from agentspec.agents.base import AgentTask
 from agentspec.providers import ToolCall, ToolSpec
-from agentspec.runner.grade import run_pytest
+from agentspec.pytest_run.invoke import run_pytest
 from agentspec.sandbox import Completed, default_env
 
 _SKIP = {"__pycache__", ".pytest_cache", ".git", ".mypy_cache"}

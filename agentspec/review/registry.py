@@ -13,18 +13,14 @@ import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from agentspec.review.ids import BUILTIN_PACKAGE, id_of_module
+
 if TYPE_CHECKING:
     from agentspec.review.rule import Rule
 
-BUILTIN_PACKAGE = "agentspec.review.rules"
 _BUILTIN_FOLDER = Path(__file__).with_name("rules")
 _registered: dict[str, type[Rule]] = {}
 R = TypeVar("R", bound="type[Rule]")
-
-
-def id_of_module(module: str) -> str:
-    """The id of the built-in rule defined in `module` (its last name, with dashes)."""
-    return module.rsplit(".", 1)[-1].replace("_", "-")
 
 
 def _builtin_modules() -> list[str]:

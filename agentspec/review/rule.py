@@ -11,7 +11,7 @@ import libcst as cst
 
 from agentspec.review.config import ReviewConfig
 from agentspec.review.finding import Severity
-from agentspec.review.registry import BUILTIN_PACKAGE, id_of_module
+from agentspec.review.ids import BUILTIN_PACKAGE, id_of_module
 from agentspec.review.source import SourceFile
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 from agentspec.runner.complexity import Measurement, measure
 from agentspec.runner.grade import INTERNAL_ERROR_ID, Grade, run_tests
 from agentspec.runner.testset import TestSet
-from agentspec.runner.workspace import reference_files, write_files
+from agentspec.runner.workspace import reference_files
 from agentspec.sandbox import Sandbox
+from agentspec.spec.materialise import write_files
 from agentspec.spec.model import Spec
 
 

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from agentspec.runner.grade import DEFAULT_COMMAND, run_pytest
-from agentspec.runner.workspace import reference_files, write_files
+from agentspec.pytest_run.invoke import DEFAULT_COMMAND, run_pytest
+from agentspec.runner.workspace import reference_files
 from agentspec.sandbox import Sandbox
+from agentspec.spec.materialise import write_files
 from agentspec.spec.model import PYTEST_CONTROL_FILES, Spec, TestFile
 
 # pytest's exit codes for "collected", "some tests failed" (not run here), "collection errors", "no tests".

@@ -5,7 +5,7 @@ restored from the spec, with canaries planted among its tests (agentspec/runner/
 pytest control file (conftest.py, pytest.ini, ...) removed unless the starter had it, and pytest
 runs isolated (`python -s -P` in a fixed environment, no plugin autoload). The verdicts do not go
 through any file: the grading plugin streams them over an inherited socket that the grader reads
-as they come and checks (agentspec/runner/channel.py); docs/grading.md has the threat model. An
+as they come and checks (agentspec/pytest_run/channel.py); docs/grading.md has the threat model. An
 attempt passes only when every collected test passed, the run ended normally with pytest's exit
 status 0 or 1 (1 when only must-fail canaries failed), and no canary or channel rule was broken.
 """
@@ -18,17 +18,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from agentspec.pytest_run.channel import INTERNAL_ERROR_ID, Stream, TestOutcome, TestResult
+from agentspec.pytest_run.invoke import DEFAULT_COMMAND, GradingCommandError, is_test_module, run_pytest
 from agentspec.runner import canary
-from agentspec.runner.channel import INTERNAL_ERROR_ID, Stream, TestOutcome, TestResult, run_streamed
-from agentspec.runner.workspace import write_file
-from agentspec.sandbox import Completed, Sandbox
-from agentspec.spec.model import PYTEST_CONTROL_FILES, File, Grading, Spec
+from agentspec.sandbox import Sandbox
+from agentspec.spec.materialise import write_file
+from agentspec.spec.model import PYTEST_CONTROL_FILES, File, Spec
 
 __all__ = ["INTERNAL_ERROR_ID", "Grade", "TestOutcome", "TestResult", "grade_workspace", "run_pytest", "run_tests"]
 
 _IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
 _OUTPUT_KEEP = 200_000
-DEFAULT_COMMAND = Grading().command
 # Canaries per test module: enough that sparing them by chance is unlikely, few enough to stay cheap.
 _CANARIES_PER_MODULE = (2, 4)
 
@@ -104,74 +104,6 @@ def prepare_grading_copy(spec: Spec, final: Path, copy: Path, extra: Iterable[Fi
         write_file(copy, entry.path, entry.text)
 
 
-class GradingCommandError(ValueError):
-    """The spec's grading command is not one agentspec can run pytest from."""
-
-
-def pytest_args(spec: Spec) -> list[str]:
-    """The arguments of pytest for the spec's grading command, with agentspec's own flags appended.
-
-    With the default command, only the spec's test files are collected, so tests the agent
-    added of its own can neither help nor hurt it.
-
-    Raises:
-        GradingCommandError: The command does not run pytest (``python -m pytest ...`` or ``pytest ...``).
-    """
-    command = list(spec.grading.command)
-    if command[:3] in (["python", "-m", "pytest"], ["python3", "-m", "pytest"]):
-        args = command[3:]
-    elif command[0] == "pytest":
-        args = command[1:]
-    else:
-        raise GradingCommandError(f"the grading command {command!r} does not start with `python -m pytest` or `pytest`")
-    if command == DEFAULT_COMMAND:
-        args += [t.path for t in spec.tests if _is_test_module(t.path)]
-    # --continue-on-collection-errors: one module that cannot import (normal on a TDD starter) must not hide the rest.
-    flags = ["-o", "pythonpath=.", "--rootdir=.", "--continue-on-collection-errors", "-p", "no:cacheprovider"]
-    return [*args, *flags, "-q"]
-
-
-def _is_test_module(path: str) -> bool:
-    name = PurePosixPath(path).name
-    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
-
-
-def grading_env() -> dict[str, str]:
-    """A small, fixed environment: no plugin autoload, no bytecode, UTF-8; nothing about the grader."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": "/tmp",
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-    }
-
-
-async def run_pytest(
-    spec: Spec,
-    workdir: Path,
-    sandbox: Sandbox,
-    timeout_s: float,
-    *,
-    tracebacks: bool = True,
-    extra_args: Sequence[str] = (),
-) -> tuple[Completed, Stream]:
-    """Run the spec's test command in `workdir` under the sandbox; return how it ended and the judged stream.
-
-    Args:
-        spec: Whose command and tests.
-        workdir: The folder to test (already holding the tests).
-        sandbox: Where to run.
-        timeout_s: Wall-clock limit.
-        tracebacks: Keep pytest's tracebacks in its output; grading turns them off, so that no
-            test's source (a hidden one's) reaches stored output.
-        extra_args: More pytest arguments (``--collect-only``: collection errors come back as
-            ``error`` results whose reason is ``collection error: <exception>``).
-    """
-    args = pytest_args(spec) + ([] if tracebacks else ["--tb=no", "-rN"]) + list(extra_args)
-    return await run_streamed(args, workdir, sandbox, timeout_s, grading_env())
-
-
 @dataclass(frozen=True)
 class Planting:
     """The canaries of one run, and the fresh names the spec's tests got."""
@@ -187,7 +119,7 @@ def plant_canaries(spec: Spec, workdir: Path) -> Planting:
     With the default command the spec's tests are renamed too (a custom one may select them by name).
     """
     rng = canary.new_rng()
-    modules = [t for t in spec.tests if _is_test_module(t.path)]
+    modules = [t for t in spec.tests if is_test_module(t.path)]
     counts = [rng.randint(*_CANARIES_PER_MODULE) for _ in modules]
     expected = canary.outcomes(sum(counts), rng)
     rename = spec.grading.command == DEFAULT_COMMAND

@@ -8,8 +8,8 @@ from pathlib import Path, PurePosixPath
 from agentspec.runner.grade import Grade, protected_files, run_tests
 from agentspec.runner.snapshot import Snapshot
 from agentspec.runner.tree import remove_tree
-from agentspec.runner.workspace import write_file
 from agentspec.sandbox import Sandbox
+from agentspec.spec.materialise import write_file
 from agentspec.spec.model import PYTEST_CONTROL_FILES, Spec
 
 

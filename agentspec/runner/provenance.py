@@ -15,7 +15,7 @@ from typing import Any
 
 def attempt_provenance(agent: str, details: Mapping[str, Any], backend: Mapping[str, Any]) -> dict[str, Any]:
     """The provenance of one attempt from its agent's details and its endpoint's preflight facts."""
-    from agentspec import __version__
+    from agentspec.version import __version__
 
     settings = details.get("provider")
     settings = settings if isinstance(settings, Mapping) else {}

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import agentspec
-
 REVIEW_ERROR = "review-error"
 REVIEW_TRUNCATED = "review-truncated"
 Findings = list[dict[str, Any]]
@@ -83,7 +81,7 @@ async def review_bounded(
     except (pickle.PicklingError, AttributeError, TypeError):
         return [*notes, *await _in_thread(reviewer, attempt, kept, budget)]
     # The child imports what this process can: agentspec, and the reviewer's module wherever it came from.
-    path = [str(Path(agentspec.__file__).resolve().parent.parent), *(p for p in sys.path if p)]
+    path = [str(Path(__file__).resolve().parents[2]), *(p for p in sys.path if p)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     limit = budget.memory_mb * 1024 * 1024
 

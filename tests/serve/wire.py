@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from agentspec.runner.workspace import write_file
+from agentspec.spec.materialise import write_file
 
 PROTOCOLS = ("ollama", "openai", "anthropic")
 PATHS = {"ollama": "/api/chat", "openai": "/v1/chat/completions", "anthropic": "/v1/messages"}

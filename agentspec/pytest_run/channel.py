@@ -2,7 +2,7 @@
 
 No report file exists and no path is named anywhere the code under test can see (command line,
 environment, workspace). The grader makes a Unix socket pair, gives one end to the test process
-under a random descriptor number, and hands the grading plugin (agentspec/runner/grading_plugin.py)
+under a random descriptor number, and hands the grading plugin (agentspec/pytest_run/plugin.py)
 its source, the descriptor number and a fresh nonce on standard input, which the plugin reads to the
 end before pytest imports anything under test. The grader reads every message as it arrives (the
 event loop watches the socket), with the sender's pid that the kernel attaches (SO_PASSCRED), and
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from agentspec.runner import grading_plugin
+from agentspec.pytest_run import plugin as grading_plugin
 from agentspec.sandbox import Completed, Sandbox
 
 TestOutcome = Literal["passed", "failed", "error", "skipped"]

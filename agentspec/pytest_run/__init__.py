@@ -1,0 +1,1 @@
+"""pytest as agentspec runs it: its arguments and environment, the grading plugin, and the result channel."""
