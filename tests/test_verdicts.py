@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from agentspec.pytest_run.channel import _fold
 from agentspec.runner.grade import Grade, TestResult
-from agentspec.runner.reasons import COLLECTION_FAILURE, reason_line
 from agentspec.runner.testset import TestSet
 from tests.conftest import RunCli, report_json
 
@@ -228,11 +228,15 @@ def test_a_required_test_hidden_from_pytest_is_named_missing() -> None:
 
 def test_reasons_are_one_line() -> None:
     collection = "Traceback:\nx.py:1: in <module>\n    import y\nE   ModuleNotFoundError: No module named 'y'"
-    assert reason_line("error", COLLECTION_FAILURE, collection) == (
-        "collection error: ModuleNotFoundError: No module named 'y'"
+    folded = _fold("x.py", {"collect": {"outcome": "failed", "message": collection}})
+    assert folded is not None and folded.reason == "collection error: ModuleNotFoundError: No module named 'y'"
+    failed = _fold(
+        "x.py::t",
+        {"setup": {"outcome": "passed"}, "call": {"outcome": "failed", "message": "assert 2 == 1\n +  where"}},
     )
-    assert reason_line("failure", "assert 2 == 1\n +  where 2 = f()", "") == "failed: assert 2 == 1"
-    assert reason_line("skipped", "known", "", "pytest.xfail") == "expected to fail (xfail): known"
-    assert reason_line("error", 'failed on setup with "ValueError: x"', "E   ValueError: x") == (
-        'error: failed on setup with "ValueError: x"'
-    )
+    assert failed is not None and failed.reason == "failed: assert 2 == 1"
+    xfail = {"setup": {"outcome": "passed"}, "call": {"outcome": "skipped", "xfail": True, "message": "known"}}
+    folded_xfail = _fold("x.py::t", xfail)
+    assert folded_xfail is not None and folded_xfail.reason == "expected to fail (xfail): known"
+    setup = _fold("x.py::t", {"setup": {"outcome": "failed", "message": "ValueError: x"}})
+    assert setup is not None and (setup.outcome, setup.reason) == ("error", "error: ValueError: x")

@@ -248,6 +248,7 @@ def _fold(nodeid: str, seen: Mapping[str, Mapping[str, Any]]) -> TestResult | No
 
 def _reason(label: str, text: str) -> str:
     why = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    why = why.removeprefix("Skipped: ")  # pytest's own word before a skip's reason
     why = why if len(why) <= 300 else why[:299] + "…"
     return f"{label}: {why}" if why else label
 
