@@ -65,6 +65,8 @@ class AgentTask:
     scratch: Path
     sandbox: Sandbox
     endpoint: Endpoint | None = None
+    # The context the server serves per request (preflight's finding), for harnesses to be told; None if unknown.
+    context_window: int | None = None
 
     @property
     def instructions(self) -> str:

@@ -63,6 +63,8 @@ class AttemptContext:
     keep_workspaces: bool = False
     # Past the agent's own time limit, the runner stops waiting for it after this much grace.
     agent_grace_s: float = 30.0
+    # The served context per model (preflight's `context_length`), handed to harnesses as their window.
+    context_windows: Mapping[str, int] = field(default_factory=dict)
 
 
 class StepFailed(Exception):
@@ -145,7 +147,8 @@ async def _steps(attempt: Attempt, agent: Agent, context: AttemptContext, root: 
             folder.mkdir(parents=True)
         make_workspace(attempt.spec, workspace)
         endpoint = Endpoint.parse(attempt.model, attempt.base_url) if attempt.model != NO_MODEL else None
-        task = AgentTask(attempt.spec, workspace, scratch / "agent", context.sandbox, endpoint)
+        window = context.context_windows.get(attempt.model)
+        task = AgentTask(attempt.spec, workspace, scratch / "agent", context.sandbox, endpoint, window)
         task.scratch.mkdir()
     done.result = await _act(agent, task, context.agent_grace_s)
     with step("artifact_error"):

@@ -131,7 +131,10 @@ class Runner:
             test_set = await self.test_set(attempt.spec, work_root)
         except Exception as exc:  # the spec's own grading broke: every attempt of it says so, the run goes on
             return error_record(attempt, "grading_error", f"grading the starter and reference: {describe(exc)}"), None
-        context = AttemptContext(self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s)
+        windows = {m: n for m, b in self.backends.items() if isinstance(n := b.get("context_length"), int)}
+        context = AttemptContext(
+            self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s, context_windows=windows
+        )
         try:
             return await self.executor.run(attempt, self.agents[attempt.agent], context, test_set)
         except Exception as exc:

@@ -99,3 +99,26 @@ def test_claude_code_told_a_small_window_is_context_exceeded(
     make_workspace(spec, attempt.workspace)
     result = asyncio.run(claude.act(attempt))
     assert result.failure_kind == "context_exceeded" and "too long" in (result.error or "")
+
+
+def test_the_runner_hands_preflights_served_context_to_the_agent(spec: Spec, tmp_path: Path) -> None:
+    from agentspec.agents.base import Agent, AgentResult
+    from agentspec.runner.plan import Cell, plan
+    from agentspec.runner.run import Runner
+    from agentspec.store.sqlite import Store
+
+    seen: list[int | None] = []
+
+    class Recorder(Agent):
+        name = "recorder"
+
+        async def act(self, task: AgentTask) -> AgentResult:
+            seen.append(task.context_window)
+            return AgentResult()
+
+    backends: dict[str, dict[str, object]] = {"ollama/served": {"context_length": 6144}}
+    cells = [Cell("recorder", "ollama/served", "http://127.0.0.1:1"), Cell("recorder", "ollama/other", None)]
+    with Store(tmp_path / "results") as store:
+        runner = Runner(store, Sandbox("none"), {"recorder": Recorder()}, backends=backends, reviewer=None)
+        asyncio.run(runner.run(plan([spec], cells), "pytest", {}))
+    assert sorted(seen, key=str) == [6144, None]
