@@ -55,6 +55,7 @@ class FailureKind(StrEnum):
     ARTIFACT_ERROR = "artifact_error"
     REVIEW_ERROR = "review_error"
     STORE_ERROR = "store_error"
+    EXECUTOR_ERROR = "executor_error"
     GRADING_ERROR = "grading_error"
     FORGED_REPORT = "forged_report"
 
@@ -96,6 +97,7 @@ _CATEGORIES: dict[FailureKind, Category] = {
             FailureKind.ARTIFACT_ERROR,
             FailureKind.REVIEW_ERROR,
             FailureKind.STORE_ERROR,
+            FailureKind.EXECUTOR_ERROR,
         ),
         Category.INFRASTRUCTURE,
     ),
@@ -119,11 +121,30 @@ def category_of(kind: str | None, outcome: str = "failed") -> Category | None:
         return Category.INFRASTRUCTURE if outcome == "error" else Category.MODEL
 
 
+# Kinds whose attempt could not be judged at all: its outcome is `error`, not `failed`.
+ERROR_KINDS = frozenset(
+    {
+        FailureKind.BACKEND_ERROR,
+        FailureKind.MODEL_NOT_FOUND,
+        FailureKind.NO_TOOL_SUPPORT,
+        FailureKind.HARNESS_ERROR,
+        FailureKind.SANDBOX_ERROR,
+        FailureKind.AGENT_CRASH,
+        FailureKind.GRADING_ERROR,
+        FailureKind.WORKSPACE_ERROR,
+        FailureKind.ARTIFACT_ERROR,
+        FailureKind.REVIEW_ERROR,
+        FailureKind.STORE_ERROR,
+        FailureKind.EXECUTOR_ERROR,
+    }
+)
+
+
 def is_retryable(outcome: str, kind: str | None) -> bool:
-    """Whether `run --retry-errors` runs an attempt with this outcome and kind again."""
-    if outcome != "error":
+    """Whether `run --retry-errors` runs an attempt with this outcome and kind again (never a model failure)."""
+    if kind is None:
         return False
     try:
-        return FailureKind(kind or "") in RETRYABLE
+        return FailureKind(kind) in RETRYABLE
     except ValueError:
-        return True
+        return outcome == "error"

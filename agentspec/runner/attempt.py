@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint
+from agentspec.failures import ERROR_KINDS
 from agentspec.runner.complexity import Measurement, definition_line, measure, scaling_finding
 from agentspec.runner.grade import Grade
 from agentspec.runner.grading_copy import grade_snapshot
@@ -31,24 +32,6 @@ from agentspec.runner.tree import remove_tree
 from agentspec.runner.workspace import make_workspace, starter_files
 from agentspec.sandbox import Sandbox
 from agentspec.store.sqlite import AttemptRecord
-
-# Failure kinds that say the attempt could not be judged, rather than that the model failed it.
-ERROR_KINDS = frozenset(
-    {
-        "backend_error",
-        "model_not_found",
-        "no_tool_support",
-        "harness_error",
-        "sandbox_error",
-        "agent_crash",
-        "grading_error",
-        "workspace_error",
-        "artifact_error",
-        "review_error",
-        "store_error",
-        "executor_error",
-    }
-)
 
 Reviewer = Callable[[Attempt, Mapping[str, str]], list[dict[str, Any]]]
 

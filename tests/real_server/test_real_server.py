@@ -18,7 +18,7 @@ import pytest
 
 from agentspec.agents.base import Endpoint
 from agentspec.providers import ProviderSettings, Timeouts, preflight
-from agentspec.runner.attempt import ERROR_KINDS
+from agentspec.failures import ERROR_KINDS
 from tests.conftest import SPECS
 from tests.real_server.llama import MODEL, LlamaServer
 
