@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from agentspec.agents.base import Endpoint
-from agentspec.providers import ProviderSettings, Timeouts, preflight
 from agentspec.failures import ERROR_KINDS
+from agentspec.providers import ProviderSettings, Timeouts, preflight
 from tests.conftest import SPECS
 from tests.real_server.llama import MODEL, LlamaServer
 
