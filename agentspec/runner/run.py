@@ -9,8 +9,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from agentspec.agents.base import Agent
+from agentspec.errors import UserError
 from agentspec.failures import is_retryable
 from agentspec.runner.attempt import AttemptContext, Reviewer, describe, error_record
 from agentspec.runner.check import complete, grade_starter_and_reference
@@ -91,6 +93,7 @@ class Runner:
         gate = asyncio.Semaphore(self.concurrency)
         sweep_stale_work_dirs()
         work_root = make_work_root()
+        tasks: list[asyncio.Future[Any]] = []
         try:
 
             async def one(attempt: Attempt) -> None:
@@ -108,13 +111,17 @@ class Runner:
                 if self.on_progress:
                     self.on_progress(record)
 
-            await asyncio.gather(*(one(a) for a in todo))
+            tasks = [asyncio.ensure_future(one(a)) for a in todo]
+            await asyncio.gather(*tasks)
         except asyncio.CancelledError:
             outcome.interrupted = True
             raise
         finally:
-            for task in self._test_sets.values():
+            pending: list[asyncio.Future[Any]] = [*tasks, *self._test_sets.values()]
+            for task in pending:
                 task.cancel()
+            # Let cancelled attempts and gradings finish unwinding before their folders go.
+            await asyncio.gather(*pending, return_exceptions=True)
             _remove(work_root)
             self.store.finish_run(run.id, {"ran": len(outcome.ran), "interrupted": outcome.interrupted})
         return outcome
@@ -137,6 +144,8 @@ class Runner:
         )
         try:
             return await self.executor.run(attempt, self.agents[attempt.agent], context, test_set)
+        except UserError:
+            raise  # a user's mistake (code a cluster cannot import, say) stops the run with its message
         except Exception as exc:
             return error_record(attempt, "executor_error", describe(exc)), None
 
