@@ -77,5 +77,8 @@ def test_regrade_changes_verdicts_after_a_test_changes(cli: RunCli, tmp_path: Pa
     with sqlite3.connect(results / "results.sqlite") as db:
         grades = db.execute("SELECT number, outcome FROM grades WHERE attempt_key = ? ORDER BY number", (half["key"],))
         assert grades.fetchall() == [(0, "failed"), (1, "passed")]
+    site = tmp_path / "site"
+    assert cli("site", "--results", results, "-o", site).returncode == 0
+    assert "regraded (grade 1)" in "".join(p.read_text(errors="replace") for p in site.rglob("*.html"))
     again = cli("regrade", spec, "--results", results)
     assert "unchanged (grade 2" in again.stdout

@@ -61,6 +61,12 @@ def test_bundles_from_two_stores_merge_once(cli: RunCli, tmp_path: Path, two_mac
     assert again.returncode == 0
     assert again.stdout.count("0 added, 2 already present") == 2
     assert len(report_json(cli, merged)) == 4
+    site = tmp_path / "site"
+    built = cli("site", "--results", merged, "-o", site)
+    assert built.returncode == 0, built.stderr
+    pages = "".join(p.read_text(errors="replace") for p in site.rglob("*.html"))
+    hostname = attempts[0]["origin"]["machine"]["hostname"]
+    assert f"ran on {hostname} (merged from a.zip)" in pages and f"ran on {hostname} (merged from b.zip)" in pages
     # The spec versions travel with the bundle: selection by kind works on the merged store.
     by_kind = report_json(cli, merged, "--task", "kind:implement")
     assert by_kind and {x["task"] for x in by_kind} == {"validators"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,50 +9,9 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from agentspec.errors import UsageError
+from agentspec.providers import Endpoint as Endpoint
 from agentspec.sandbox import Sandbox
 from agentspec.spec.model import Limits, Spec
-
-PROVIDERS = ("ollama", "openai", "anthropic", "responses")
-_DEFAULT_BASE_URLS = {
-    "ollama": "http://127.0.0.1:11434",
-    "openai": "http://127.0.0.1:8000/v1",
-    "responses": "http://127.0.0.1:8000/v1",
-    "anthropic": "https://api.anthropic.com",
-}
-_BASE_URL_VARIABLES = {
-    "ollama": "OLLAMA_HOST",
-    "openai": "OPENAI_BASE_URL",
-    "responses": "OPENAI_BASE_URL",
-    "anthropic": "ANTHROPIC_BASE_URL",
-}
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A model behind a server: `provider/name` plus where the server listens."""
-
-    provider: str
-    name: str
-    base_url: str
-
-    @property
-    def model(self) -> str:
-        """The `provider/name` form used on the command line and in reports."""
-        return f"{self.provider}/{self.name}"
-
-    @classmethod
-    def parse(cls, model: str, base_url: str | None = None) -> Endpoint:
-        """Parse `provider/name`; the base URL comes from the flag, the provider's variable, or its default."""
-        provider, sep, name = model.partition("/")
-        if not sep or not name or provider not in PROVIDERS:
-            raise UsageError(
-                f"model {model!r} should be provider/name with provider one of {', '.join(PROVIDERS)}, "
-                "e.g. ollama/qwen3.5:27b or openai/my-served-model"
-            )
-        url = base_url or os.environ.get(_BASE_URL_VARIABLES[provider]) or _DEFAULT_BASE_URLS[provider]
-        if "://" not in url:
-            url = f"http://{url}"
-        return cls(provider, name, url.rstrip("/"))
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ def add_commands(commands: Any) -> None:
         help="how the tests are confined (default: auto)",
     )
     check.add_argument("--concurrency", type=int, default=2, help="specs checked at once (default: 2)")
+    check.add_argument(
+        "--repeat", type=int, default=1, metavar="N", help="grade the reference N times; a test that varies is flaky"
+    )
     check.set_defaults(handler=cmd_check)
 
     new = commands.add_parser("new", help="write a commented skeleton spec that validates")
@@ -105,7 +108,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     specs = load_specs(args.paths)
     sandbox = Sandbox(args.sandbox)
-    results = asyncio.run(check_specs(specs, sandbox, max(1, args.concurrency)))
+    results = asyncio.run(check_specs(specs, sandbox, max(1, args.concurrency), max(1, args.repeat)))
     if args.format == "json":
         print(json.dumps({"specs": [_health_json(h) for h in results]}, indent=2))
     else:
@@ -129,6 +132,7 @@ def _health_json(health: Health) -> dict[str, Any]:
         "fail_to_pass": health.fail_to_pass,
         "pass_to_pass": health.pass_to_pass,
         "excluded": health.excluded,
+        "flaky": health.flaky,
         "reference": {"passed": health.reference.tests_passed, "total": health.reference.tests_total},
         "scaling": {
             "starter": [m.as_dict() for m in health.starter_scaling],

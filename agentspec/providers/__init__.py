@@ -21,11 +21,13 @@ from agentspec.providers.base import (
     provider_names,
     register_provider,
 )
+from agentspec.providers.endpoint import Endpoint
 from agentspec.providers.preflight import preflight, require_tools
 from agentspec.providers.settings import ProviderSettings, Timeouts
 
 __all__ = [
     "BackendInfo",
+    "Endpoint",
     "EndpointLike",
     "Message",
     "Provider",

@@ -47,6 +47,8 @@ class AnthropicProvider(HttpProvider):
     """Talks to a Messages API server; the key is sent as `x-api-key`, a token as a bearer."""
 
     name = "anthropic"
+    default_base_url = "https://api.anthropic.com"
+    base_url_variable = "ANTHROPIC_BASE_URL"
     chat_path = "/v1/messages"
 
     def __init__(self, endpoint: EndpointLike, settings: ProviderSettings | None = None) -> None:

@@ -147,6 +147,9 @@ class Provider(ABC):
     """Speaks one wire protocol to one model. Subclasses set `name` and implement `chat`."""
 
     name: ClassVar[str]
+    # Where its server usually listens, and the environment variable that names another address.
+    default_base_url: ClassVar[str] = "http://127.0.0.1:8000/v1"
+    base_url_variable: ClassVar[str | None] = None
 
     def __init__(self, endpoint: EndpointLike, settings: ProviderSettings | None = None) -> None:
         """Remember the endpoint and settings; subclasses open their HTTP client here."""
@@ -188,6 +191,11 @@ def register_provider(cls: P) -> P:
     """Class decorator: make a provider available under its `name` (the part before `/` in a model)."""
     _REGISTRY[cls.name] = cls
     return cls
+
+
+def provider_class(name: str) -> type[Provider] | None:
+    """The provider registered under `name`, if any."""
+    return _REGISTRY.get(name)
 
 
 def provider_names() -> list[str]:

@@ -42,6 +42,8 @@ class OllamaProvider(HttpProvider):
     """Talks to an Ollama server through its native API (tool arguments arrive as JSON objects)."""
 
     name = "ollama"
+    default_base_url = "http://127.0.0.1:11434"
+    base_url_variable = "OLLAMA_HOST"
     chat_path = "/api/chat"
 
     def __init__(self, endpoint: EndpointLike, settings: ProviderSettings | None = None) -> None:

@@ -42,6 +42,8 @@ class OpenAIProvider(HttpProvider):
     """Talks to any OpenAI-compatible server (tool arguments arrive as JSON text)."""
 
     name = "openai"
+    default_base_url = "http://127.0.0.1:8000/v1"
+    base_url_variable = "OPENAI_BASE_URL"
     chat_path = "/chat/completions"
 
     def __init__(self, endpoint: EndpointLike, settings: ProviderSettings | None = None) -> None:

@@ -99,6 +99,19 @@ def outcome(value: str, failure_kind: str | None = None) -> str:
     return f'<span class="as-outcome as-{text(value)}" title="{text(label)}">{icon} {text(label)}</span>'
 
 
+def provenance_marks(regraded: dict[str, object], origin: dict[str, object]) -> str:
+    """' · regraded (grade 2)' and ' · ran on HOST (from BUNDLE)' for an attempt's summary line, escaped."""
+    marks = ""
+    if regraded:
+        marks += f' · <span class="as-regraded">regraded (grade {text(str(regraded.get("number", "?")))})</span>'
+    machine = origin.get("machine")
+    host = machine.get("hostname") if isinstance(machine, dict) else None
+    if host:
+        bundle = origin.get("bundle")
+        marks += f" · ran on {text(str(host))}" + (f" (merged from {text(str(bundle))})" if bundle else "")
+    return marks
+
+
 def paragraph(body: str) -> str:
     """A paragraph of HTML."""
     return f"<p>{body}</p>"

@@ -101,6 +101,7 @@ def attempt_block(data: SiteData, record: AttemptRecord) -> str:
         f"{blocks.seconds(record.duration_s)} · {record.turns} turns · "
         f"{record.tokens_in + record.tokens_out:,} tokens · {record.tests_passed}/{record.tests_total} tests"
         + (f" · {len(record.findings)} findings" if record.findings else "")
+        + blocks.provenance_marks(record.regraded, record.origin)
     )
     body = []
     if record.error:

@@ -80,7 +80,7 @@ def entry_tab(
         blocks.paragraph(
             f"Trial {shown.trial} of {len(records)} ({why}): {blocks.outcome(shown.outcome, shown.failure_kind)}, "
             f"{blocks.seconds(shown.duration_s)}, {shown.turns} turns, {shown.tokens_in + shown.tokens_out:,} tokens, "
-            f"{shown.tests_passed}/{shown.tests_total} tests."
+            f"{shown.tests_passed}/{shown.tests_total} tests{blocks.provenance_marks(shown.regraded, shown.origin)}."
         )
     ]
     if len(records) > 1:

@@ -29,6 +29,22 @@ class Health:
     reference: Grade
     starter_scaling: tuple[Measurement, ...] = ()
     reference_scaling: tuple[Measurement, ...] = ()
+    # More gradings of the reference (`check --repeat N`): a test whose outcome varies among them is flaky.
+    repeats: tuple[Grade, ...] = ()
+
+    @property
+    def flaky(self) -> dict[str, str]:
+        """Tests whose outcome on the reference varied between gradings: id -> 'passed 2 of 3'."""
+        gradings = (self.reference, *self.repeats)
+        if len(gradings) < 2:
+            return {}
+        seen = [{t.id: t.outcome for t in grade.tests} for grade in gradings]
+        flaky = {}
+        for test_id in sorted({test_id for outcomes in seen for test_id in outcomes}):
+            found = [outcomes.get(test_id, "missing") for outcomes in seen]
+            if len(set(found)) > 1:
+                flaky[test_id] = f"passed {found.count('passed')} of {len(gradings)}"
+        return flaky
 
     @functools.cached_property
     def test_set(self) -> TestSet:
@@ -54,6 +70,7 @@ class Health:
     def problems(self) -> list[str]:
         """Why the spec is unhealthy, one line each; empty when healthy."""
         found = self.test_set.problems
+        found += [f"flaky on the reference: {test_id} ({times})" for test_id, times in self.flaky.items()]
         for measurement in self.reference_scaling:
             if not measurement.passed:
                 measured = measurement.growth or measurement.error
@@ -85,22 +102,27 @@ def complete(grade: Grade) -> bool:
     return grade.failure_kind != "test_timeout" and not any(t.id == INTERNAL_ERROR_ID for t in grade.tests)
 
 
-async def check_spec(spec: Spec, sandbox: Sandbox, scratch: Path) -> Health:
-    """Grade the starter and the reference solution of one spec, each with every test."""
+async def check_spec(spec: Spec, sandbox: Sandbox, scratch: Path, repeat: int = 1) -> Health:
+    """Grade the starter and the reference solution of one spec, each with every test; the reference `repeat` times."""
     starter, reference = await grade_starter_and_reference(spec, sandbox, scratch)
     starter_dir, reference_dir = scratch / "starter", scratch / "reference"
     starter_scaling = tuple([await measure(s, starter_dir, sandbox) for s in spec.review.scaling])
     reference_scaling = tuple([await measure(s, reference_dir, sandbox) for s in spec.review.scaling])
-    return Health(spec, starter, reference, starter_scaling, reference_scaling)
+    repeats = []
+    for number in range(1, repeat):
+        again = scratch / f"reference-{number}"
+        write_files(again, [*reference_files(spec), *spec.tests])
+        repeats.append(await run_tests(spec, again, scratch / f"reference-{number}-report", sandbox))
+    return Health(spec, starter, reference, starter_scaling, reference_scaling, tuple(repeats))
 
 
-async def check_specs(specs: list[Spec], sandbox: Sandbox, concurrency: int = 2) -> list[Health]:
+async def check_specs(specs: list[Spec], sandbox: Sandbox, concurrency: int = 2, repeat: int = 1) -> list[Health]:
     """Check every spec, `concurrency` at a time, in the given order."""
     gate = asyncio.Semaphore(concurrency)
     with tempfile.TemporaryDirectory(prefix="agentspec-check-") as scratch:
 
         async def one(index: int, spec: Spec) -> Health:
             async with gate:
-                return await check_spec(spec, sandbox, Path(scratch) / f"{index}-{spec.id}")
+                return await check_spec(spec, sandbox, Path(scratch) / f"{index}-{spec.id}", repeat)
 
         return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(specs))))
