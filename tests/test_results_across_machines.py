@@ -229,3 +229,29 @@ def test_run_manifest(cli: RunCli, tmp_path: Path) -> None:
     assert set(details["specs"]) == {"merge-sorted-lists"} and details["limits"]["merge-sorted-lists"]["turns"]
     assert details["cells"] == [{"agent": "reference", "model": "-", "base_url": None, "trials": 1}]
     assert manifest["command"].startswith("agentspec run")
+
+
+def test_two_backends_on_two_machines_merge_and_the_site_shows_both(cli: RunCli, tmp_path: Path) -> None:
+    from agentspec.publish.figures import backend_label
+    from agentspec.store.sqlite import AttemptRecord
+
+    specs = load_specs([SPECS])
+    with serve_in_thread(specs) as server:
+        for name, model, url in (("a", "ollama/reference", server.url), ("b", "openai/reference", f"{server.url}/v1")):
+            done = cli("run", SPECS, "--task", "validators", "--model", model, "--base-url", url, "--results",
+                       tmp_path / name)  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            assert cli("export", "--results", tmp_path / name, "-o", tmp_path / f"{name}.zip").returncode == 0
+    merged = tmp_path / "merged"
+    assert cli("merge", tmp_path / "a.zip", tmp_path / "b.zip", "--results", merged).returncode == 0
+    attempts = report_json(cli, merged)
+    assert {(a["model"], a["outcome"]) for a in attempts} == {
+        ("ollama/reference", "passed"),
+        ("openai/reference", "passed"),
+    }
+    assert cli("site", "--results", merged, "-o", tmp_path / "site").returncode == 0
+    home = (tmp_path / "site" / "index.html").read_text()
+    for attempt in attempts:
+        record = AttemptRecord(**attempt)
+        label = backend_label(record.model.split("/")[0], [record])
+        assert record.backend and label in home, (label, record.backend)
