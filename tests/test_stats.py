@@ -75,3 +75,14 @@ def test_leaderboard_shows_pass_hat_k_with_several_trials() -> None:
     assert rows["a"].pass_at_1 == pytest.approx((1 + 2 / 3) / 2)
     assert rows["b"].pass_all is None and rows["b"].pass_all_text == "-"
     assert "| pass^3 50% |" in render_markdown(records)
+
+
+def test_the_sites_pass_hat_k_averages_over_tasks() -> None:
+    from agentspec.publish.figures import entry_pass_hat_k
+
+    records = [_record("a", "t1", n, True) for n in (1, 2)] + [
+        _record("a", "t2", 1, True),
+        _record("a", "t2", 2, False),
+    ]
+    assert entry_pass_hat_k(records, 2) == pytest.approx(0.5)
+    assert entry_pass_hat_k(records, 1) == pytest.approx(0.75)

@@ -8,6 +8,7 @@ from typing import Any
 
 from agentspec.store import report
 from agentspec.store.sqlite import AttemptRecord
+from agentspec.store.stats import pass_hat_k
 
 
 def common_trials(records: Sequence[AttemptRecord]) -> int:
@@ -24,6 +25,15 @@ def entry_pass_at_k(records: Sequence[AttemptRecord], k: int) -> float:
     for r in records:
         by_task[r.task].append(r)
     scores = [report.pass_at_k(len(rs), sum(r.outcome == "passed" for r in rs), k) for rs in by_task.values()]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def entry_pass_hat_k(records: Sequence[AttemptRecord], k: int) -> float:
+    """pass^k of one agent and model: the chance that k trials of a task all pass, averaged over tasks."""
+    by_task: dict[str, list[AttemptRecord]] = defaultdict(list)
+    for r in records:
+        by_task[r.task].append(r)
+    scores = [pass_hat_k(len(rs), sum(r.outcome == "passed" for r in rs), k) for rs in by_task.values()]
     return sum(scores) / len(scores) if scores else 0.0
 
 

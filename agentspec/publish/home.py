@@ -9,7 +9,7 @@ from typing import Any
 
 from agentspec.publish import blocks, charts, grid_page
 from agentspec.publish.escape import heading, inline, raw_block, text
-from agentspec.publish.figures import backend_facts, backend_label, common_trials, entry_pass_at_k
+from agentspec.publish.figures import backend_facts, backend_label, common_trials, entry_pass_at_k, entry_pass_hat_k
 from agentspec.publish.results import Entry, SiteData
 from agentspec.store import report
 from agentspec.store.sqlite import AttemptRecord, Run
@@ -91,20 +91,22 @@ def leaderboard_table(data: SiteData, page: str) -> str:
         parts.append('<p class="as-baselines-title"><b>Baselines</b> <small>reference writes the solution, none ')
         parts.append("changes nothing: the task's ceiling and floor</small></p>")
         parts.append(f'<div class="as-leaderboard as-baselines">{table}</div>')
-    parts.append(blocks.details("More figures: pass@k, errors, total time", _more_figures(data, page)))
+    parts.append(blocks.details("More figures: pass@k, pass^k, errors, total time", _more_figures(data, page)))
     return "".join(parts)
 
 
 def _more_figures(data: SiteData, page: str) -> str:
     by_entry = data.by_entry()
     k = common_trials(data.records)
-    head = ["Agent + model", "pass@1"] + ([f"pass@{k}"] if k > 1 else [])
+    head = ["Agent + model", "pass@1"] + ([f"pass@{k}", f"pass^{k}"] if k > 1 else [])
     head += ["Trials per task", "Avg time (with grading)", "Errors"]
     rows = []
     for entry in data.entries:
         records = by_entry[(entry.agent, entry.model)]
         cells = [blocks.link(blocks.href(page, entry.page), entry.label), blocks.percent(entry.row.pass_at_1)]
-        cells += [blocks.percent(entry_pass_at_k(records, k))] if k > 1 else []
+        cells += (
+            [blocks.percent(entry_pass_at_k(records, k)), blocks.percent(entry_pass_hat_k(records, k))] if k > 1 else []
+        )
         trials = sorted(set(Counter(r.task for r in records).values()))
         cells.append(f"{trials[0]}–{trials[-1]}" if len(trials) > 1 else str(trials[0]))
         cells += [blocks.seconds(entry.row.avg_time_s), str(entry.row.errors)]
