@@ -216,6 +216,9 @@ def test_fail_under_junit_and_compare(cli: RunCli, tmp_path: Path) -> None:
 
     only = report_json(cli, results, "--task", "valid*")
     assert {x["task"] for x in only} == {"validators"}
+    site = cli("site", "--results", results, "-o", tmp_path / "site", "--task", "kind:implement")
+    assert site.returncode == 0, site.stderr
+    assert "from 2 attempts" in site.stderr  # validators by reference and by none; merge-sorted-lists left out
 
 
 def test_run_manifest(cli: RunCli, tmp_path: Path) -> None:

@@ -24,6 +24,9 @@ def add_commands(commands: Any) -> None:
     )
     site.add_argument("--run", dest="run_id", help="publish only this run's attempts")
     site.add_argument("--sources", type=Path, help="keep the generated Markdown pages in this folder")
+    site.add_argument(
+        "--task", "-k", action="append", default=[], metavar="PATTERN", help="task id glob, tag:NAME or kind:NAME"
+    )
     site.set_defaults(handler=cmd_site)
 
 
@@ -40,6 +43,7 @@ def cmd_site(args: argparse.Namespace) -> int:
         spec_paths=args.specs or [Path("specs")],
         run_id=args.run_id,
         sources=args.sources,
+        tasks=args.task,
     )
     timings = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in built.timings.items())
     print(

@@ -217,6 +217,7 @@ def build_site(
     spec_paths: Sequence[Path] = (Path("specs"),),
     run_id: str | None = None,
     sources: Path | None = None,
+    tasks: Sequence[str] = (),
 ) -> SiteBuild:
     """Build the results website.
 
@@ -227,6 +228,7 @@ def build_site(
         spec_paths: Spec files or folders, for instructions and reference solutions.
         run_id: Publish only this run's attempts.
         sources: Keep the generated Markdown in this folder (default: a temporary folder).
+        tasks: Publish only the tasks these `--task` patterns select (ids, globs, tag:NAME, kind:NAME).
 
     Returns:
         What was built and how long generation and MkDocs took.
@@ -240,7 +242,7 @@ def build_site(
     check_output(output, [results, *spec_paths, config_file.parent / "docs", Path.cwd()])
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    data = load(results, spec_paths, run_id, display_names(config_file))
+    data = load(results, spec_paths, run_id, display_names(config_file), tasks)
     timings["load"] = time.perf_counter() - started
     pages = generate_pages(data)
     timings["generate"] = time.perf_counter() - started - timings["load"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from agentspec.errors import UsageError
 from agentspec.publish.names import short_agent, short_model
+from agentspec.selection import selects
 from agentspec.spec.model import Spec
 from agentspec.spec.suite import load_suite
 from agentspec.store import report
@@ -201,11 +202,16 @@ def representative(records: Sequence[AttemptRecord]) -> AttemptRecord:
 
 
 def load(
-    results: Path, spec_paths: Iterable[Path], run_id: str | None = None, names: Mapping[str, str] | None = None
+    results: Path,
+    spec_paths: Iterable[Path],
+    run_id: str | None = None,
+    names: Mapping[str, str] | None = None,
+    tasks: Sequence[str] = (),
 ) -> SiteData:
     """Load a results folder (and the specs, where found); a folder without attempts is a usage error.
 
-    `names` maps agents and models to the short names shown for them (see `agentspec.publish.names`).
+    `names` maps agents and models to the short names shown for them (see `agentspec.publish.names`);
+    `tasks` are `--task` patterns (agentspec.selection) choosing which tasks' attempts are published.
     """
     if not (results / "results.sqlite").is_file():
         raise UsageError(f"no results in {results}/ to publish: {NO_RESULTS_HINT}, or pass --results DIR")
@@ -214,6 +220,13 @@ def load(
         if run_id is not None and run_id not in {r.id for r in runs}:
             raise UsageError(f"no run {run_id!r} in {results}/")
         records = store.attempts(run_id)
+        if tasks:
+            labels = {h: store.spec(h) or {} for h in {r.spec_hash for r in records}}
+            records = [
+                r
+                for r in records
+                if selects(tasks, r.task, labels[r.spec_hash].get("tags", []), labels[r.spec_hash].get("kind"))
+            ]
     if not records:
         raise UsageError(f"{results}/ holds no attempts yet: {NO_RESULTS_HINT}")
     if run_id is not None:
