@@ -6,7 +6,6 @@ import functools
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,24 +33,6 @@ def bwrap_problem() -> str | None:
     if done.returncode != 0:
         return f"bwrap does not work here: {done.stderr.strip() or f'exit status {done.returncode}'}"
     return None
-
-
-@functools.cache
-def runtime_paths_in_tmp() -> tuple[Path, ...]:
-    """This Python's installation and import paths that live under /tmp, which the private /tmp would hide.
-
-    A virtual environment or an editable install in /tmp (a CI clone, say) must stay visible, read-only.
-    """
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path}
-    found = set()
-    for candidate in candidates:
-        if not candidate:
-            continue
-        path = Path(candidate).resolve()
-        if path.is_relative_to("/tmp") and path != Path("/tmp") and path.exists():
-            found.add(path)
-    # A path inside another one is covered by the outer bind.
-    return tuple(sorted(p for p in found if not any(p != q and p.is_relative_to(q) for q in found)))
 
 
 def bwrap_argv(
@@ -84,7 +65,9 @@ def bwrap_argv(
         command += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
     command += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     command += ["--size", size, "--tmpfs", "/tmp"]
-    shown = [*python_paths(), *runtime_paths_in_tmp(), *(Path(p) for p in readonly)]
+    # This Python's installation shows even under /tmp or /root; a source checkout (an editable install, a CI
+    # clone) does not: nothing in the sandbox imports agentspec, and a checkout holds the spec suite.
+    shown = [*python_paths(), *(Path(p) for p in readonly)]
     for path in sorted(set(shown), key=lambda p: len(p.parts)):
         command += ["--ro-bind", str(path), str(path)]
     # Parents before children, so that a nested writable path is not hidden by its parent's bind.
