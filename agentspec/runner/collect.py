@@ -138,7 +138,7 @@ async def _check_batch(
             code = spec.files if side == "starter" else reference_files(spec)
             write_files(folder / side / _slot(index, len(members)), [*code, *spec.tests])
     starter, reference = await asyncio.gather(
-        *(_collect(members, folder / side, folder / f"{side}-report", sandbox) for side in ("starter", "reference"))
+        *(_collect(members, folder / side, sandbox) for side in ("starter", "reference"))
     )
     if starter is None or reference is None:
         return None
@@ -150,9 +150,7 @@ def _slot(index: int, size: int) -> str:
     return f"s{index}" if size > 1 else ""
 
 
-async def _collect(
-    members: list[tuple[int, Spec]], root: Path, report_dir: Path, sandbox: Sandbox
-) -> dict[int, Collection] | None:
+async def _collect(members: list[tuple[int, Spec]], root: Path, sandbox: Sandbox) -> dict[int, Collection] | None:
     """Run grading's pytest with `--collect-only` over a materialised batch; per-member counts and errors."""
     size = len(members)
     if size == 1:
