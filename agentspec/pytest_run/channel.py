@@ -41,7 +41,7 @@ _UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 _MAX_MESSAGE = 1 << 16
 _MAX_MESSAGES = 200_000
 _MAX_BYTES = 64 << 20
-_KINDS = frozenset({"test", "collect", "internal", "end"})
+_KINDS = frozenset({"test", "collect", "internal", "sealed", "end"})
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,14 @@ class Stream:
         ended: The plugin's ``end`` message arrived: pytest returned normally.
         status: pytest's exit status from the ``end`` message.
         forgery: Why the stream is not what the plugin alone would have sent; empty when it is.
+        sealed_reads: Sealed test files the code under test read or imported, as ``"<how> <path>"``.
     """
 
     tests: list[TestResult] = field(default_factory=list)
     ended: bool = False
     status: int | None = None
     forgery: str = ""
+    sealed_reads: list[str] = field(default_factory=list)
 
 
 @functools.cache
@@ -88,9 +90,18 @@ def test_id(nodeid: str) -> str:
 
 
 async def run_streamed(
-    pytest_args: Sequence[str], workdir: Path, sandbox: Sandbox, timeout_s: float, env: Mapping[str, str]
+    pytest_args: Sequence[str],
+    workdir: Path,
+    sandbox: Sandbox,
+    timeout_s: float,
+    env: Mapping[str, str],
+    sealed: Mapping[str, str] | None = None,
 ) -> tuple[Completed, Stream]:
-    """Run pytest on `pytest_args` in `workdir` under the sandbox; return how it ended and its judged stream."""
+    """Run pytest on `pytest_args` in `workdir` under the sandbox; return how it ended and its judged stream.
+
+    `sealed` maps test files (relative to `workdir`, which holds placeholders for them) to the source
+    pytest is to run; it reaches the plugin only through standard input.
+    """
     nonce = secrets.token_hex(16)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     ours.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
@@ -101,7 +112,7 @@ async def run_streamed(
     inbox = _Inbox(ours)
     loop = asyncio.get_running_loop()
     loop.add_reader(ours.fileno(), inbox.read)
-    header = json.dumps({"fd": fd, "nonce": nonce})
+    header = json.dumps({"fd": fd, "nonce": nonce, "sealed": dict(sealed or {})})
     argv = [sys.executable, "-s", "-P", "-c", grading_plugin.BOOTSTRAP, *pytest_args]
     try:
         done = await sandbox.run(
@@ -186,6 +197,8 @@ def judge(messages: list[tuple[int, bytes]], nonce: str, overflow: bool = False)
                 stream.forgery = f"a test was reported without its setup ({nodeid}, {when})"
                 return stream
             seen[when] = message
+        elif kind == "sealed":
+            stream.sealed_reads.append(f"{str(message.get('how'))[:20]} {str(message.get('path'))[:500]}")
         elif kind == "collect":
             phases.setdefault(str(message.get("nodeid")), {})["collect"] = message
         else:

@@ -6,7 +6,7 @@ both (agentspec/runner and agentspec/agents).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from agentspec.pytest_run.channel import Stream, run_streamed
@@ -68,6 +68,7 @@ async def run_pytest(
     *,
     tracebacks: bool = True,
     extra_args: Sequence[str] = (),
+    sealed: Mapping[str, str] | None = None,
 ) -> tuple[Completed, Stream]:
     """Run the spec's test command in `workdir` under the sandbox; return how it ended and the judged stream.
 
@@ -80,6 +81,8 @@ async def run_pytest(
             test's source (a hidden one's) reaches stored output.
         extra_args: More pytest arguments (``--collect-only``: collection errors come back as
             ``error`` results whose reason is ``collection error: <exception>``).
+        sealed: Test files to serve from memory (path relative to `workdir` -> source); their files in
+            `workdir` hold placeholders (see agentspec/pytest_run/plugin.py).
     """
     args = pytest_args(spec) + ([] if tracebacks else ["--tb=no", "-rN"]) + list(extra_args)
-    return await run_streamed(args, workdir, sandbox, timeout_s, grading_env())
+    return await run_streamed(args, workdir, sandbox, timeout_s, grading_env(), sealed)

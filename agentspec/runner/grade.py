@@ -27,6 +27,7 @@ from agentspec.spec.model import PYTEST_CONTROL_FILES, File, Spec
 
 __all__ = ["INTERNAL_ERROR_ID", "Grade", "TestOutcome", "TestResult", "grade_workspace", "run_pytest", "run_tests"]
 
+SEALED_PLACEHOLDER = '"""agentspec: while graded, this test module is served to pytest from memory."""\n'
 _IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
 _OUTPUT_KEEP = 200_000
 # Canaries per test module: enough that sparing them by chance is unlikely, few enough to stay cheap.
@@ -111,6 +112,7 @@ class Planting:
     canaries: list[canary.Canary]
     renamed: dict[str, str]
     gone: set[str]
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def plant_canaries(spec: Spec, workdir: Path) -> Planting:
@@ -127,14 +129,29 @@ def plant_canaries(spec: Spec, workdir: Path) -> Planting:
     planted: list[canary.Canary] = []
     renamed: dict[str, str] = {}
     gone: set[str] = set()
+    sources: dict[str, str] = {}
     for module, count in zip(modules, counts, strict=True):
         mine, expected = expected[:count], expected[count:]
         result = canary.plant(module.path, module.text, rng, mine, rename=rename, taken=taken)
         write_file(workdir, module.path, result.source)
+        sources[module.path] = result.source
         planted += result.canaries
         renamed |= result.renamed
         gone |= result.gone
-    return Planting(planted, renamed, gone)
+    return Planting(planted, renamed, gone, sources)
+
+
+def seal(spec: Spec, workdir: Path, planted: dict[str, str]) -> dict[str, str]:
+    """Replace every Python test module and conftest in `workdir` by a placeholder; return their sources.
+
+    pytest gets the sources from memory (agentspec/pytest_run/plugin.py), so code under test, and any
+    process it starts, finds no test source on disk. Test data files (not Python) stay as they are.
+    """
+    sealed = {f.path: planted.get(f.path, f.text) for f in protected_files(spec) if f.path.endswith(".py")}
+    for path, source in sealed.items():
+        # As many lines as the source, each a statement: pytest's error reports look lines up in the file.
+        write_file(workdir, path, SEALED_PLACEHOLDER + "pass\n" * max(0, source.count("\n") - 1))
+    return sealed
 
 
 async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sandbox) -> Grade:
@@ -145,12 +162,13 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
     del scratch
     planting = plant_canaries(spec, workdir)
     planted = planting.canaries
+    sealed = seal(spec, workdir, planting.sources)
     try:
-        done, stream = await run_pytest(spec, workdir, sandbox, spec.grading.timeout_s, tracebacks=False)
+        done, stream = await run_pytest(spec, workdir, sandbox, spec.grading.timeout_s, tracebacks=False, sealed=sealed)
     except GradingCommandError as exc:
         return Grade(False, [], None, 0.0, f"agentspec: {exc}\n", "grading_error")
     finally:
-        for module in spec.tests:
+        for module in protected_files(spec):
             write_file(workdir, module.path, module.text)
     expected = {c.test_id: c.expected for c in planted}
     tests = [
@@ -169,21 +187,40 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
     if not forgery and not done.timed_out and done.returncode == 0 and stream.status != 0:
         # Only pytest's own end says "all passed"; an exit status 0 without it (os._exit at import or atexit) is forged.
         forgery = "the test process exited with status 0 without pytest saying so"
+    reads = [f"{read} while graded" for read in stream.sealed_reads]
+    if reads:
+        output += "".join(f"agentspec: the code under test {read} (it found a placeholder)\n" for read in reads)
     if forgery:
         output += f"\nagentspec: the report was forged: {forgery}\n"
-        return Grade(False, tests, done.returncode, done.duration_s, output, canary.FAILURE_KIND)
+        return Grade(False, tests, done.returncode, done.duration_s, output, canary.FAILURE_KIND, reads)
     if done.timed_out:
-        return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout")
+        return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout", reads)
+    if crashed:
+        return Grade(False, tests, done.returncode, done.duration_s, output, "grading_error", reads)
+    if reads and not _all_passed(stream, done.returncode, tests, planted, reported):
+        # It went looking for the tests' answers; what it found was a placeholder, and it failed.
+        return Grade(False, tests, done.returncode, done.duration_s, output, "tampered", reads)
     if not tests:
         return Grade(False, tests, done.returncode, done.duration_s, output, "no_tests")
-    if crashed:
-        return Grade(False, tests, done.returncode, done.duration_s, output, "grading_error")
-    # Must-fail canaries make an honest, otherwise green run exit 1.
+    passed = _all_passed(stream, done.returncode, tests, planted, reported)
+    return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed", reads)
+
+
+def _all_passed(
+    stream: Stream,
+    returncode: int | None,
+    tests: Sequence[TestResult],
+    planted: Sequence[canary.Canary],
+    reported: dict[str, TestOutcome],
+) -> bool:
+    """Whether the run ended normally with every spec test passed (must-fail canaries make it exit 1)."""
     clean_exit = 1 if any(reported.get(c.test_id) == "failed" for c in planted) else 0
-    passed = (
-        stream.ended and stream.status == done.returncode == clean_exit and all(t.outcome == "passed" for t in tests)
+    return bool(
+        tests
+        and stream.ended
+        and stream.status == returncode == clean_exit
+        and all(t.outcome == "passed" for t in tests)
     )
-    return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed")
 
 
 def _unknown(stream: Stream, planting: Planting) -> str:
@@ -235,5 +272,5 @@ async def grade_workspace(spec: Spec, final: Path, scratch: Path, sandbox: Sandb
         grade.duration_s,
         grade.output,
         grade.failure_kind,
-        tampered,
+        [*tampered, *grade.tampered],
     )

@@ -40,4 +40,4 @@ async def grade_snapshot(spec: Spec, snapshot: Snapshot, scratch: Path, sandbox:
     copy = scratch / "grading"
     write_grading_copy(spec, snapshot, copy)
     grade = await run_tests(spec, copy, scratch / "report", sandbox)
-    return dataclasses.replace(grade, tampered=tampered_in_snapshot(spec, snapshot))
+    return dataclasses.replace(grade, tampered=[*tampered_in_snapshot(spec, snapshot), *grade.tampered])
