@@ -13,6 +13,7 @@ from agentspec.publish.results import Artifacts, Entry, SiteData, attempt_anchor
 from agentspec.spec.model import Spec
 from agentspec.store import findings, report
 from agentspec.store.sqlite import AttemptRecord
+from agentspec.store.why import tampering
 
 EXTREMES = 3
 
@@ -88,7 +89,7 @@ def entry_tab(
     if shown.error:
         parts.append(blocks.admonition("failure", "Error", blocks.pre(shown.error)))
     if shown.tampered:
-        note = "Changed protected files (graded with the originals): " + ", ".join(shown.tampered)
+        note = "; ".join(line[0].upper() + line[1:] for line in tampering(shown.tampered, limit=20)) + "."
         parts.append(blocks.admonition("warning", "Tampered", blocks.paragraph(text(note))))
     places[shown.key] = Shown(f"c{index}", artifacts.files, _starter(spec, shown))
     parts.append(_trial_code(shown, artifacts, places[shown.key]))

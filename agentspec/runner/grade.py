@@ -1,7 +1,8 @@
 """Grading: the spec's pristine tests, run with pytest in a sandboxed copy of the final workspace.
 
 Nothing the agent could touch is trusted. The copy gets every test file (visible and hidden)
-restored from the spec, with canaries planted among its tests (agentspec/runner/canary.py), every
+restored from the spec, with canaries planted among its tests (agentspec/runner/canary.py); its
+Python test files are then sealed: placeholders on disk, the source served from memory (`seal`); every
 pytest control file (conftest.py, pytest.ini, ...) removed unless the starter had it, and pytest
 runs isolated (`python -s -P` in a fixed environment, no plugin autoload). The verdicts do not go
 through any file: the grading plugin streams them over an inherited socket that the grader reads

@@ -12,8 +12,7 @@ def why_not_passed(record: AttemptRecord, limit: int = 5) -> list[str]:
     lines = []
     if record.error:
         lines.append(_clip(" ".join(record.error.split())))
-    if record.tampered:
-        lines.append("changed protected files (restored for grading): " + ", ".join(record.tampered[:limit]))
+    lines += tampering(record.tampered, limit)
     tests = [(u["id"], u["reason"]) for u in record.unmet]
     if not tests and not record.fail_to_pass and record.failure_kind in ("tests_failed", "tests_missing"):
         # A record from before test sets: its failing tests, from the per-test list.
@@ -21,6 +20,22 @@ def why_not_passed(record: AttemptRecord, limit: int = 5) -> list[str]:
     lines += [f"{test_id}: {reason}" for test_id, reason in tests[:limit]]
     if len(tests) > limit:
         lines.append(f"... and {len(tests) - limit} more tests")
+    return lines
+
+
+def tampering(entries: list[str], limit: int = 5) -> list[str]:
+    """What an attempt did to the tests, in at most two lines: protected files it changed, test files it read.
+
+    Grading records a read of a sealed test module as ``"<how> <path> while graded"`` (see
+    agentspec/runner/grade.py); every other entry is the path of a protected file the agent changed.
+    """
+    reads = [entry.removesuffix(" while graded") for entry in entries if entry.endswith(" while graded")]
+    changed = [entry for entry in entries if not entry.endswith(" while graded")]
+    lines = []
+    if changed:
+        lines.append("changed protected files (restored for grading): " + ", ".join(changed[:limit]))
+    if reads:
+        lines.append("went for the tests while graded (found placeholders): " + ", ".join(reads[:limit]))
     return lines
 
 
