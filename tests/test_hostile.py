@@ -225,6 +225,17 @@ def test_forged_verdicts_are_recorded_as_forged_report(calc_spec: Path, tmp_path
         assert (record.outcome, record.failure_kind) == ("failed", "forged_report"), name
 
 
+def test_answer_hunts_are_recorded_as_tampered_and_never_passed(calc_spec: Path, tmp_path: Path) -> None:
+    # Code that reads the tests for their answers (tests/test_grading_forgery.py), through the runner and store.
+    from tests.test_grading_forgery import ANSWER_HUNTS
+
+    names = ("read-at-import", "read-by-a-program", "import-the-tests")
+    records = run_agents(calc_spec, tmp_path / "results", [FileAgent(n, {"calc.py": ANSWER_HUNTS[n]}) for n in names])
+    for name, record in records.items():
+        assert (record.outcome, record.failure_kind) == ("failed", "tampered"), name
+        assert any(entry.endswith("test_calc.py while graded") for entry in record.tampered), (name, record.tampered)
+
+
 def test_agent_failures_are_data(calc_spec: Path, tmp_path: Path) -> None:
     records = run_agents(calc_spec, tmp_path / "results", [SleepyAgent(), CrashingAgent()])
     assert (records["sleepy"].outcome, records["sleepy"].failure_kind) == ("failed", "agent_timeout")

@@ -238,6 +238,8 @@ def verdict(result: AgentResult, grade: Grade, unmet: list[Unmet] | None) -> tup
         return "error", result.failure_kind
     if grade.failure_kind in ERROR_KINDS:
         return "error", grade.failure_kind
+    if grade.failure_kind == "tampered":  # it went for the tests' source while graded, and did not pass
+        return "failed", "tampered"
     if result.failure_kind:
         return "failed", result.failure_kind
     if voided or unmet is None:
