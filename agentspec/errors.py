@@ -10,9 +10,7 @@ run goes on.
     │   ├── SpecError             one or more specs failed to load or validate
     │   ├── ConfigError           a bad project config (agentspec.toml, [tool.agentspec])
     │   └── BackendError          a model endpoint that cannot be used (unreachable, no model...)
-    └── AttemptError              inside one attempt: becomes that attempt's failure_kind
-        ├── SandboxError          the sandbox could not start the command
-        └── AgentFailure          the agent could not finish (timeout, harness crash, ...)
+    └── SandboxError              the sandbox could not start a command (that attempt's `sandbox_error`)
 """
 
 from __future__ import annotations
@@ -73,20 +71,7 @@ class BackendError(UserError):
         super().__init__(message)
 
 
-class AttemptError(AgentspecError):
-    """A problem inside one attempt; stored on it as data, never stops the run."""
+class SandboxError(AgentspecError):
+    """The sandbox could not run a command; inside an attempt it is stored as that attempt's `sandbox_error`."""
 
-    def __init__(self, message: str, *, failure_kind: str) -> None:
-        self.failure_kind = failure_kind
-        super().__init__(message)
-
-
-class SandboxError(AttemptError):
-    """The sandbox could not run a command."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, failure_kind="sandbox_error")
-
-
-class AgentFailure(AttemptError):
-    """The agent stopped without finishing (timeout, crash, bad tool calls, ...)."""
+    failure_kind = "sandbox_error"

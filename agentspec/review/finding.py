@@ -7,8 +7,6 @@ from typing import Literal, TypeAlias
 
 Severity: TypeAlias = Literal["error", "warning", "info"]
 
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
-
 
 @dataclass(frozen=True)
 class Finding:

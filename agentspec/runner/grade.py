@@ -55,10 +55,6 @@ class Grade:
         """How many tests were graded."""
         return len(self.tests)
 
-    def failing(self) -> set[str]:
-        """Ids of the tests that did not pass."""
-        return {t.id for t in self.tests if t.outcome != "passed"}
-
     @property
     def internal_error(self) -> bool:
         """Whether pytest itself crashed (INTERNALERROR), leaving the per-test list incomplete."""

@@ -129,11 +129,3 @@ def _missing_reason(test_id: str, collection_errors: Sequence[TestResult]) -> st
             why = error.reason.removeprefix("collection error").removeprefix(": ")
             return f"missing: its module {error.id} could not be collected ({why})"
     return "missing: not collected (renamed, deleted or deselected?)"
-
-
-def verdict_lines(unmet: Sequence[Unmet], limit: int = 10) -> list[str]:
-    """`id: reason` lines for messages, at most `limit`, then how many more."""
-    lines = [u.line() for u in unmet[:limit]]
-    if len(unmet) > limit:
-        lines.append(f"... and {len(unmet) - limit} more")
-    return lines

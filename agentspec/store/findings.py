@@ -11,7 +11,6 @@ from agentspec.store.sqlite import AttemptRecord
 _COVERAGE = re.compile(r"docstring coverage (\d+)/(\d+)")
 _SAFE = re.compile(r"^class \S+ is thread-safe")
 _UNSAFE = re.compile(r"^class \S+ is not thread-safe")
-PROPERTY_RULES = frozenset({"thread-safety", "docstrings"})
 
 
 def rule_words(rule: str) -> str:
