@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from agentspec.review.facts import coverage_data, thread_safety_data
 from agentspec.spec.model import Spec
 from agentspec.store.sqlite import AttemptRecord, Store
 
@@ -84,10 +85,19 @@ def _attempt(rng: random.Random, task: str, files: _Files, hostile: bool) -> dic
     if "cache" in task:
         safe = rng.random() < 0.5
         message = "class Cache is thread-safe: every mutation holds self._lock"
-        findings.append(
-            _finding("thread-safety", "info", path, 1, message if safe else message.replace("is", "is not", 1))
+        if not safe:
+            message = "class Cache is not thread-safe: 1 mutation(s) outside self._lock"
+        facts = thread_safety_data(
+            "Cache",
+            thread_safe=safe,
+            cause=None if safe else "unguarded-write",
+            guards=["self._lock"],
+            unguarded=0 if safe else 1,
         )
-    findings.append(_finding("docstrings", "info", path, 1, f"docstring coverage {rng.randint(2, 6)}/6 (50%)"))
+        findings.append(_finding("thread-safety", "info", path, 1, message, facts))
+    documented = rng.randint(2, 6)
+    message = f"docstring coverage {documented}/6 ({round(100 * documented / 6)}%)"
+    findings.append(_finding("docstrings", "info", path, 1, message, coverage_data(documented, 6)))
     changed = sorted(p for p in final.keys() | starter.keys() if final.get(p) != starter.get(p))
     diff = "".join(
         "".join(difflib.unified_diff(starter.get(p, "").splitlines(True), final.get(p, "").splitlines(True), p, p))
@@ -96,8 +106,11 @@ def _attempt(rng: random.Random, task: str, files: _Files, hostile: bool) -> dic
     return {"final": final, "changed": changed, "findings": findings, "diff": diff}
 
 
-def _finding(rule: str, severity: str, path: str, line: int, message: str) -> dict[str, Any]:
-    return {"rule": rule, "severity": severity, "path": path, "line": line, "column": 1, "message": message}
+def _finding(
+    rule: str, severity: str, path: str, line: int, message: str, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    where = {"path": path, "line": line, "column": 1}
+    return {"rule": rule, "severity": severity, **where, "message": message, "data": data or {}}
 
 
 def _transcript(rng: random.Random, instructions: str, final: dict[str, str], hostile: bool) -> list[dict[str, Any]]:
