@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentspec.failures import FailureKind
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -66,7 +68,7 @@ class ConfigError(UserError):
 class BackendError(UserError):
     """A model endpoint cannot be used: unreachable, model missing, no tool support."""
 
-    def __init__(self, message: str, *, failure_kind: str = "backend_error") -> None:
+    def __init__(self, message: str, *, failure_kind: str = FailureKind.BACKEND_ERROR) -> None:
         self.failure_kind = failure_kind
         super().__init__(message)
 
@@ -74,4 +76,4 @@ class BackendError(UserError):
 class SandboxError(AgentspecError):
     """The sandbox could not run a command; inside an attempt it is stored as that attempt's `sandbox_error`."""
 
-    failure_kind = "sandbox_error"
+    failure_kind = FailureKind.SANDBOX_ERROR
