@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from agentspec.failures import FailureKind
 from agentspec.pytest_run.channel import INTERNAL_ERROR_ID, Stream, TestOutcome, TestResult
 from agentspec.pytest_run.invoke import DEFAULT_COMMAND, GradingCommandError, is_test_module, run_pytest
 from agentspec.runner import canary
@@ -144,7 +145,7 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
     try:
         done, stream = await run_pytest(spec, workdir, sandbox, spec.grading.timeout_s, tracebacks=False)
     except GradingCommandError as exc:
-        return Grade(False, [], None, 0.0, f"agentspec: {exc}\n", "grading_error")
+        return Grade(False, [], None, 0.0, f"agentspec: {exc}\n", FailureKind.GRADING_ERROR)
     finally:
         for module in spec.tests:
             write_file(workdir, module.path, module.text)
@@ -169,17 +170,17 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
         output += f"\nagentspec: the report was forged: {forgery}\n"
         return Grade(False, tests, done.returncode, done.duration_s, output, canary.FAILURE_KIND)
     if done.timed_out:
-        return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout")
+        return Grade(False, tests, done.returncode, done.duration_s, output, FailureKind.TEST_TIMEOUT)
     if not tests:
-        return Grade(False, tests, done.returncode, done.duration_s, output, "no_tests")
+        return Grade(False, tests, done.returncode, done.duration_s, output, FailureKind.NO_TESTS)
     if crashed:
-        return Grade(False, tests, done.returncode, done.duration_s, output, "grading_error")
+        return Grade(False, tests, done.returncode, done.duration_s, output, FailureKind.GRADING_ERROR)
     # Must-fail canaries make an honest, otherwise green run exit 1.
     clean_exit = 1 if any(reported.get(c.test_id) == "failed" for c in planted) else 0
     passed = (
         stream.ended and stream.status == done.returncode == clean_exit and all(t.outcome == "passed" for t in tests)
     )
-    return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed")
+    return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else FailureKind.TESTS_FAILED)
 
 
 def _unknown(stream: Stream, planting: Planting) -> str:

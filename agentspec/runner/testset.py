@@ -13,10 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentspec.failures import FailureKind
 from agentspec.runner.grade import Grade, TestResult
 
 # Grade failure kinds that void the per-test list: the verdict is that kind, whatever the tests say.
-VOIDING_KINDS = frozenset({"forged_report", "test_timeout", "grading_error", "no_tests"})
+VOIDING_KINDS = frozenset(
+    {FailureKind.FORGED_REPORT, FailureKind.TEST_TIMEOUT, FailureKind.GRADING_ERROR, FailureKind.NO_TESTS}
+)
 
 
 @dataclass(frozen=True)
