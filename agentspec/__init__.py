@@ -14,12 +14,10 @@ from agentspec.version import __version__
 # Public name -> the module that defines it.
 _EXPORTS = {
     "Agent": "agentspec.agents.base",
-    "AgentFailure": "agentspec.errors",
     "AgentResult": "agentspec.agents.base",
     "AgentTask": "agentspec.agents.base",
     "AgentspecError": "agentspec.errors",
     "Attempt": "agentspec.runner.plan",
-    "AttemptError": "agentspec.errors",
     "AttemptRecord": "agentspec.store.sqlite",
     "BackendError": "agentspec.errors",
     "BackendInfo": "agentspec.providers.base",
@@ -64,12 +62,10 @@ _EXPORTS = {
 
 __all__ = [
     "Agent",
-    "AgentFailure",
     "AgentResult",
     "AgentTask",
     "AgentspecError",
     "Attempt",
-    "AttemptError",
     "AttemptRecord",
     "BackendError",
     "BackendInfo",
@@ -117,9 +113,7 @@ if TYPE_CHECKING:
     from agentspec.agents import get_agent
     from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint, register_agent
     from agentspec.errors import (
-        AgentFailure,
         AgentspecError,
-        AttemptError,
         BackendError,
         ConfigError,
         Problem,

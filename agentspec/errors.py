@@ -10,9 +10,7 @@ run goes on.
     │   ├── SpecError             one or more specs failed to load or validate
     │   ├── ConfigError           a bad project config (agentspec.toml, [tool.agentspec])
     │   └── BackendError          a model endpoint that cannot be used (unreachable, no model...)
-    └── AttemptError              inside one attempt: becomes that attempt's failure_kind
-        ├── SandboxError          the sandbox could not start the command
-        └── AgentFailure          the agent could not finish (timeout, harness crash, ...)
+    └── SandboxError              the sandbox could not start a command (that attempt's `sandbox_error`)
 """
 
 from __future__ import annotations
@@ -20,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from agentspec.failures import FailureKind
 
 
 @dataclass(frozen=True)
@@ -68,25 +68,12 @@ class ConfigError(UserError):
 class BackendError(UserError):
     """A model endpoint cannot be used: unreachable, model missing, no tool support."""
 
-    def __init__(self, message: str, *, failure_kind: str = "backend_error") -> None:
+    def __init__(self, message: str, *, failure_kind: str = FailureKind.BACKEND_ERROR) -> None:
         self.failure_kind = failure_kind
         super().__init__(message)
 
 
-class AttemptError(AgentspecError):
-    """A problem inside one attempt; stored on it as data, never stops the run."""
+class SandboxError(AgentspecError):
+    """The sandbox could not run a command; inside an attempt it is stored as that attempt's `sandbox_error`."""
 
-    def __init__(self, message: str, *, failure_kind: str) -> None:
-        self.failure_kind = failure_kind
-        super().__init__(message)
-
-
-class SandboxError(AttemptError):
-    """The sandbox could not run a command."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, failure_kind="sandbox_error")
-
-
-class AgentFailure(AttemptError):
-    """The agent stopped without finishing (timeout, crash, bad tool calls, ...)."""
+    failure_kind = FailureKind.SANDBOX_ERROR

@@ -11,7 +11,7 @@ def test_starters_have_the_problems_the_tasks_are_about(cli: RunCli) -> None:
     done = cli("review", SPECS / "find-duplicates" / "starter", SPECS / "sql-injection" / "starter", "--format", "json")
     assert done.returncode == 1
     findings = json.loads(done.stdout)["findings"]
-    assert {tuple(sorted(f)) for f in findings} == {("column", "line", "message", "path", "rule", "severity")}
+    assert {tuple(sorted(f)) for f in findings} == {("column", "data", "line", "message", "path", "rule", "severity")}
     failing = {(f["rule"], f["path"].rsplit("/", 1)[-1]) for f in findings if f["severity"] != "info"}
     assert failing == {("quadratic", "records.py"), ("sql-injection", "userdb.py")}
     assert sum(f["rule"] == "sql-injection" for f in findings) == 3

@@ -34,6 +34,7 @@ from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
 from agentspec.agents.output import clipped, error_kind
 from agentspec.agents.process import write_prompt
+from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed
 
 INSTALL = (
@@ -135,7 +136,7 @@ def aider_result(done: Completed, history: Path) -> AgentResult:
         result.failure_kind = error_kind(result.error)
     elif _NONCONFORMING in out and not applied:
         result.error = "the model's replies never fit aider's edit format, so no edit was applied"
-        result.failure_kind = "tool_format"
+        result.failure_kind = FailureKind.TOOL_FORMAT
     return result
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent
 from agentspec.agents.tools import TOOL_NAMES, TOOL_SPECS, Toolbox, clip
 from agentspec.errors import BackendError
+from agentspec.failures import FailureKind
 from agentspec.providers import BackendInfo, Message, Provider, ProviderSettings, Reply, provider_for, require_tools
 
 SYSTEM_PROMPT = """\
@@ -128,7 +129,7 @@ class BuiltinAgent(Agent):
         progress = _Progress()
         if task.endpoint is None:
             missing = "the builtin agent needs a model (--model provider/name)"
-            return AgentResult(error=missing, failure_kind="harness_error")
+            return AgentResult(error=missing, failure_kind=FailureKind.HARNESS_ERROR)
         settings = self.settings
         if task.limits.max_tokens is not None:
             settings = replace(settings, max_tokens=task.limits.max_tokens)  # the spec's own reply limit wins
@@ -145,9 +146,15 @@ class BuiltinAgent(Agent):
         except BackendError as exc:
             kind, error = exc.failure_kind, str(exc)
         except TimeoutError:
-            kind, error = "agent_timeout", f"the server did not describe the model within {task.limits.time_s:g}s"
+            kind, error = (
+                FailureKind.AGENT_TIMEOUT,
+                f"the server did not describe the model within {task.limits.time_s:g}s",
+            )
         if kind is None and progress.unrecovered is not None:
-            kind, error = "tool_format", f"the model never made a well-formed tool call again: {progress.unrecovered}"
+            kind, error = (
+                FailureKind.TOOL_FORMAT,
+                f"the model never made a well-formed tool call again: {progress.unrecovered}",
+            )
         details.update(
             retries=progress.retries,
             tool_calls=progress.tool_calls,
@@ -198,12 +205,15 @@ class BuiltinAgent(Agent):
         toolbox = Toolbox(task, shell_timeout_s=options.shell_timeout_s, output_chars=options.tool_output_chars)
         while True:
             if progress.turns >= limits.turns:
-                return "max_turns", f"still working after {limits.turns} turns"
+                return FailureKind.MAX_TURNS, f"still working after {limits.turns} turns"
             if limits.tokens is not None and progress.tokens_in + progress.tokens_out >= limits.tokens:
-                return "max_tokens", f"used {progress.tokens_in + progress.tokens_out} of {limits.tokens} tokens"
+                return (
+                    FailureKind.MAX_TOKENS,
+                    f"used {progress.tokens_in + progress.tokens_out} of {limits.tokens} tokens",
+                )
             remaining = limits.time_s - progress.elapsed()
             if remaining <= 0:
-                return "agent_timeout", f"the agent's {limits.time_s:g}s ran out"
+                return FailureKind.AGENT_TIMEOUT, f"the agent's {limits.time_s:g}s ran out"
             progress.turns += 1
             entry: dict[str, Any] = {"turn": progress.turns, "at_s": round(progress.elapsed(), 3)}
             progress.transcript.append(entry)
@@ -212,21 +222,21 @@ class BuiltinAgent(Agent):
                     reply = await provider.chat(messages, TOOL_SPECS, stream=self.settings.stream)
             except TimeoutError:
                 entry["error"] = "agent time limit reached while waiting for the model"
-                return "agent_timeout", f"the agent's {limits.time_s:g}s ran out while waiting for the model"
+                return FailureKind.AGENT_TIMEOUT, f"the agent's {limits.time_s:g}s ran out while waiting for the model"
             except BackendError as exc:
                 entry.update(error=str(exc), failure_kind=exc.failure_kind)
                 raise
             self._note_reply(entry, reply, progress)
             messages.append(reply.message)
             if reply.stop_reason == "context":
-                return "context_exceeded", "the conversation filled the model's context window"
+                return FailureKind.CONTEXT_EXCEEDED, "the conversation filled the model's context window"
             if reply.stop_reason == "length":
                 progress.truncations += 1
                 progress.truncation_streak += 1
                 entry["truncated"] = True
                 if progress.truncation_streak >= options.max_truncations:
                     limit = provider.settings.max_tokens
-                    return "output_truncated", (
+                    return FailureKind.OUTPUT_TRUNCATED, (
                         f"{progress.truncation_streak} replies in a row were cut off at the output limit "
                         f"({limit if limit is not None else 'the server default'} tokens)"
                     )
@@ -246,7 +256,10 @@ class BuiltinAgent(Agent):
                 messages.append(Message("user", FORMAT_NUDGE.format(marker=marker)))
             if progress.format_streak >= options.max_format_errors:
                 streak = progress.format_streak
-                return "tool_format", f"{streak} turns in a row of malformed tool calls: {progress.unrecovered}"
+                return (
+                    FailureKind.TOOL_FORMAT,
+                    f"{streak} turns in a row of malformed tool calls: {progress.unrecovered}",
+                )
 
     def _truncated(self, reply: Reply, max_tokens: int | None) -> list[Message]:
         """What the model is told after a reply cut off at max_tokens: its unfinished calls were not run."""

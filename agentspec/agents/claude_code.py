@@ -30,6 +30,7 @@ from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_age
 from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events, tail
+from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed
 
 INSTALL = "install it with `npm install -g @anthropic-ai/claude-code` (Node.js 18 or newer)"
@@ -84,7 +85,7 @@ def claude_result(done: Completed) -> AgentResult:
             result.error = f"Claude Code exited with status {done.returncode} without a result: {tail(done.stderr, 8)}"
             if "native binary not installed" in done.stderr:
                 result.error += f"\nIts native binary is missing; {INSTALL} (npm must run its postinstall script)"
-            result.failure_kind = "harness_error"
+            result.failure_kind = FailureKind.HARNESS_ERROR
         return result
     result = AgentResult(transcript=transcript, turns=int(final.get("num_turns") or 0))
     result.tokens_in, result.tokens_out = _tokens([_usage(final)])
@@ -101,7 +102,7 @@ def _failure(final: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> t
     message = "; ".join(errors) or str(final.get("result") or "")
     subtype = final.get("subtype")
     if subtype == "error_max_turns" or final.get("terminal_reason") == "max_turns":
-        return message or "Claude Code reached its turn limit", "max_turns"
+        return message or "Claude Code reached its turn limit", FailureKind.MAX_TURNS
     if final.get("is_error") or (isinstance(subtype, str) and subtype.startswith("error")):
         status = final.get("api_error_status")
         if (
@@ -110,12 +111,12 @@ def _failure(final: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> t
             or final.get("terminal_reason") == "prompt_too_long"
         ):
             return message, error_kind(message, status if isinstance(status, int) else None)
-        if error_kind(message) == "context_exceeded":
+        if error_kind(message) == FailureKind.CONTEXT_EXCEEDED:
             # Its own prompt and tools did not fit the window it was told ("Prompt is too long").
-            return message, "context_exceeded"
-        return message or f"Claude Code ended with {subtype}", "harness_error"
+            return message, FailureKind.CONTEXT_EXCEEDED
+        return message or f"Claude Code ended with {subtype}", FailureKind.HARNESS_ERROR
     problem = _tool_format_problem(events)
-    return (problem, "tool_format") if problem else (None, None)
+    return (problem, FailureKind.TOOL_FORMAT) if problem else (None, None)
 
 
 def _tool_format_problem(events: Sequence[Mapping[str, Any]]) -> str | None:

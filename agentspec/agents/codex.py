@@ -36,6 +36,7 @@ from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events
 from agentspec.agents.process import home_of
+from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed
 
 INSTALL = "install it with `npm install -g @openai/codex@0.171.0` (Node.js 18 or newer)"
@@ -141,7 +142,7 @@ def _failure(
     texts = [str(i.get("text")) for i in items if i.get("type") == "agent_message"]
     written = [found.group(0) for found in map(TEXT_CALL.search, texts) if found]
     bad += [f"the model wrote a tool call as text ({text!r})" for text in written]
-    return ("; ".join(dict.fromkeys(bad)), "tool_format") if bad else (None, None)
+    return ("; ".join(dict.fromkeys(bad)), FailureKind.TOOL_FORMAT) if bad else (None, None)
 
 
 @register_agent

@@ -44,6 +44,7 @@ from agentspec.agents.harness import harness_classes
 from agentspec.agents.output import clipped
 from agentspec.agents.process import harness_env, harness_home, run_harness, write_prompt
 from agentspec.errors import UsageError
+from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed
 
 PLACEHOLDERS = ("prompt", "prompt_file", "workspace", "scratch", "model", "provider", "base_url", "turns", "time_s")
@@ -66,7 +67,9 @@ def json_result(done: Completed) -> AgentResult:
             continue
         if isinstance(data, dict):
             return as_result(data)
-    return AgentResult(error="the command printed no JSON object line for --parser=json", failure_kind="harness_error")
+    return AgentResult(
+        error="the command printed no JSON object line for --parser=json", failure_kind=FailureKind.HARNESS_ERROR
+    )
 
 
 def as_result(value: Any) -> AgentResult:

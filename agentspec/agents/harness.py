@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint
 from agentspec.agents.cli import CliLookup, FoundCli, cli_version, extra_args, install_folder
 from agentspec.agents.process import harness_env, harness_home, home_env, run_harness
+from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed, default_env
 
 _HARNESSES: dict[str, type[HarnessAgent]] = {}
@@ -106,7 +107,8 @@ class HarnessAgent(FoundCli, Agent):
         """Run the CLI on the workspace until it answers, runs out of turns, or its time is up."""
         if task.endpoint is None:
             return AgentResult(
-                error=f"{self.name} needs a model, e.g. --model ollama/qwen3.5:27b", failure_kind="harness_error"
+                error=f"{self.name} needs a model, e.g. --model ollama/qwen3.5:27b",
+                failure_kind=FailureKind.HARNESS_ERROR,
             )
         endpoint = task.endpoint
         result = await run_harness(

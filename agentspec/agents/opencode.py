@@ -32,6 +32,7 @@ from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_age
 from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events
+from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed
 
 INSTALL = "install it with `npm install -g opencode-ai@1.18.33`"
@@ -114,7 +115,7 @@ def _failure(
     ]
     written = [found.group(0) for found in (TEXT_CALL.search(str(t.get("text"))) for t in texts) if found]
     bad += [f"the model wrote a tool call as text ({text!r})" for text in written]
-    return ("; ".join(dict.fromkeys(bad)), "tool_format") if bad else (None, None)
+    return ("; ".join(dict.fromkeys(bad)), FailureKind.TOOL_FORMAT) if bad else (None, None)
 
 
 def _state(tool: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from agentspec.failures import FailureKind
 from agentspec.providers.classify import failure_kind
 
 TEXT_LIMIT = 4000
@@ -21,7 +22,7 @@ TOOL_ID_REFUSED = re.compile(r"tool call id .{0,200}must be a-z, A-Z, 0-9, with 
 
 def error_kind(message: str, status: int | None = None) -> str:
     """The failure kind of a server error a harness reported: `tool_format` for a refused tool call id."""
-    return "tool_format" if TOOL_ID_REFUSED.search(message) else failure_kind(message, status)
+    return FailureKind.TOOL_FORMAT if TOOL_ID_REFUSED.search(message) else failure_kind(message, status)
 
 
 def json_events(stdout: str) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from agentspec.agents.base import AgentResult, AgentTask
 from agentspec.agents.output import tail
 from agentspec.errors import SandboxError
+from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed, Sandbox, default_env, program_paths
 from agentspec.sandbox.limits import MIB
 
@@ -127,7 +128,7 @@ async def run_harness(
     if server_url is not None:
         problem = await unreachable(server_url)
         if problem is not None:
-            return AgentResult(error=problem, failure_kind="backend_error")
+            return AgentResult(error=problem, failure_kind=FailureKind.BACKEND_ERROR)
     try:
         done = await harness_sandbox(task).run(
             argv,
@@ -140,11 +141,11 @@ async def run_harness(
             readonly=program_paths(argv),
         )
     except SandboxError as exc:
-        return AgentResult(error=f"{label}: {exc}", failure_kind="sandbox_error")
+        return AgentResult(error=f"{label}: {exc}", failure_kind=FailureKind.SANDBOX_ERROR)
     try:
         result = parse(done)
     except Exception as exc:  # a harness that prints something unexpected is that attempt's error
-        result = AgentResult(error=f"cannot read {label}'s output: {exc!r}", failure_kind="harness_error")
+        result = AgentResult(error=f"cannot read {label}'s output: {exc!r}", failure_kind=FailureKind.HARNESS_ERROR)
     result.duration_s = done.duration_s
     result.details = {
         "returncode": done.returncode,
@@ -160,11 +161,11 @@ def ended(result: AgentResult, done: Completed, label: str, time_s: float) -> Ag
     """`result` with the failures the process itself shows (timeout, could not start, crash) put first."""
     if done.timed_out:
         result.error = f"{label} was still running after {time_s:g}s; its processes were killed"
-        result.failure_kind = "agent_timeout"
+        result.failure_kind = FailureKind.AGENT_TIMEOUT
     elif done.returncode in (126, 127) and not done.stdout.strip():
         result.error = f"{label} could not start: {tail(done.stderr, 5) or f'exit status {done.returncode}'}"
-        result.failure_kind = "harness_error"
+        result.failure_kind = FailureKind.HARNESS_ERROR
     elif done.returncode != 0 and result.failure_kind is None:
         result.error = f"{label} exited with status {done.returncode}: {tail(done.stderr or done.stdout, 5)}"
-        result.failure_kind = "harness_error"
+        result.failure_kind = FailureKind.HARNESS_ERROR
     return result

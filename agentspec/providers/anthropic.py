@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from agentspec.errors import BackendError
+from agentspec.failures import FailureKind
 from agentspec.providers.base import (
     BackendInfo,
     EndpointLike,
@@ -148,7 +149,7 @@ class AnthropicProvider(HttpProvider):
         if not isinstance(found, dict) and names and self.model not in names:
             raise BackendError(
                 f"model {self.model!r} is not served at {self.http.base_url} (it serves: {', '.join(names)})",
-                failure_kind="model_not_found",
+                failure_kind=FailureKind.MODEL_NOT_FOUND,
             )
         remote = (urlsplit(self.http.base_url).hostname or "").endswith("anthropic.com")
         facts = {} if remote else await server_facts(self.http, self.model, self.settings)

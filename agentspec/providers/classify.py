@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from agentspec.errors import BackendError
+from agentspec.failures import FailureKind
 
 _CONTEXT = re.compile(
     r"context[ _]?(length|window|size)|maximum context|prompt is too long|too many tokens|"
@@ -46,7 +47,7 @@ def token_limit(text: str) -> tuple[str, dict[str, int]] | None:
         name = line.group(1).lower()
         counts[f"{name}_tokens"] = int(line.group(2).replace(",", ""))
         counts[f"max_{name}_tokens"] = int(line.group(3).replace(",", ""))
-    kind = "context_exceeded" if "To reduce input tokens" in report else "output_truncated"
+    kind = FailureKind.CONTEXT_EXCEEDED if "To reduce input tokens" in report else FailureKind.OUTPUT_TRUNCATED
     return kind, counts
 
 
@@ -100,23 +101,23 @@ def payload_error(data: Any) -> str | None:
 def failure_kind(message: str, status: int | None = None) -> str:
     """The failure kind of an error message: context_exceeded, no_tool_support, model_not_found or backend_error."""
     if _CONTEXT.search(message):
-        return "context_exceeded"
+        return FailureKind.CONTEXT_EXCEEDED
     if _NO_TOOLS.search(message):
-        return "no_tool_support"
+        return FailureKind.NO_TOOL_SUPPORT
     if _NO_MODEL.search(message) and status in (None, 400, 404):
-        return "model_not_found"
-    return "backend_error"
+        return FailureKind.MODEL_NOT_FOUND
+    return FailureKind.BACKEND_ERROR
 
 
 def status_error(status: int, message: str, url: str, retry_after_s: float | None = None) -> Exception:
     """The exception for an HTTP error status: transient for 429 and 5xx, a `BackendError` otherwise."""
     kind = failure_kind(message, status)
     where = f"{url} answered {status}: {message}"
-    if kind == "backend_error" and status in RETRY_STATUSES:
+    if kind == FailureKind.BACKEND_ERROR and status in RETRY_STATUSES:
         return TransientError(where, retry_after_s=retry_after_s)
-    if kind == "backend_error" and status == 404:
+    if kind == FailureKind.BACKEND_ERROR and status == 404:
         return BackendError(f"{where} (is the base URL right?)")
-    if kind == "backend_error" and status in (401, 403):
+    if kind == FailureKind.BACKEND_ERROR and status in (401, 403):
         return BackendError(f"{where} (set the API key: --api-key or the provider's *_API_KEY variable)")
     return BackendError(where, failure_kind=kind)
 
@@ -125,6 +126,6 @@ def stream_error(message: str, url: str) -> Exception:
     """The exception for an error that arrived inside a stream: classified, else transient."""
     kind = failure_kind(message)
     text = f"{url} reported an error mid-stream: {message}"
-    if kind == "backend_error":
+    if kind == FailureKind.BACKEND_ERROR:
         return TransientError(text)
     return BackendError(text, failure_kind=kind)

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import httpx
 
 from agentspec.errors import BackendError
+from agentspec.failures import FailureKind
 from agentspec.providers.classify import ServerUnreachable, TransientError, error_text, status_error
 from agentspec.providers.settings import ProviderSettings, Timeouts
 
@@ -164,7 +165,7 @@ class HttpClient:
         except TimeoutError as exc:
             if not deadline.expired():
                 raise
-            raise BackendError(f"{url}: {clock.phase()}", failure_kind="backend_timeout") from exc
+            raise BackendError(f"{url}: {clock.phase()}", failure_kind=FailureKind.BACKEND_TIMEOUT) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise TransientError(f"cannot reach {url}: {_reason(exc)}; {self.hint}", unreachable=True) from exc
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:

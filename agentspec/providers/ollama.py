@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from agentspec.errors import BackendError
+from agentspec.failures import FailureKind
 from agentspec.providers.base import (
     BackendInfo,
     EndpointLike,
@@ -114,7 +115,7 @@ class OllamaProvider(HttpProvider):
             raise BackendError(
                 f"model {self.model!r} is not on the Ollama server at {self.http.base_url} (it has: {have}); "
                 f"pull it with `ollama pull {self.model}`",
-                failure_kind="model_not_found",
+                failure_kind=FailureKind.MODEL_NOT_FOUND,
             )
         show = (await self.http.post_json("/api/show", {"model": self.model})).value
         show = show if isinstance(show, dict) else {}

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from agentspec.errors import BackendError
+from agentspec.failures import FailureKind
 from agentspec.providers.base import (
     BackendInfo,
     EndpointLike,
@@ -121,7 +122,7 @@ class OpenAIProvider(HttpProvider):
             raise BackendError(
                 f"model {self.model!r} is not served at {self.http.base_url} (it serves: {', '.join(names)}); "
                 "use one of those names, e.g. the --served-model-name given to vLLM",
-                failure_kind="model_not_found",
+                failure_kind=FailureKind.MODEL_NOT_FOUND,
             )
         entry = entry or {}
         facts = await server_facts(self.http, self.model, self.settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from agentspec.errors import BackendError
+from agentspec.failures import FailureKind
 from agentspec.providers.base import BackendInfo, EndpointLike, Message, ToolSpec, provider_for
 from agentspec.providers.settings import ProviderSettings
 
@@ -45,7 +46,7 @@ def require_tools(info: BackendInfo) -> None:
         raise BackendError(
             f"model {info.model!r} at {info.base_url} does not support tool calling (its capabilities: {have}): "
             f"{fix}. Tool-calling agents (builtin, claude-code) need tools; aider works without",
-            failure_kind="no_tool_support",
+            failure_kind=FailureKind.NO_TOOL_SUPPORT,
         )
 
 

@@ -9,7 +9,6 @@ line the agent did not touch is "not fixed", never "wrote ..." (the untouched st
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,10 +16,10 @@ from typing import Any
 
 from agentspec.publish.escape import text
 from agentspec.review import ReviewConfig, review_source
+from agentspec.review.facts import docstring_coverage_of, thread_safety_of
 from agentspec.spec.model import Spec
 from agentspec.store.sqlite import AttemptRecord
 
-_COVERAGE = re.compile(r"docstring coverage (\d+)/(\d+)")
 # A link to a line in an entry's code: (trial record, path, line) -> href, or "" when the line is not shown.
 LineLink = Callable[[AttemptRecord, str, int], str]
 
@@ -117,17 +116,16 @@ class TrialFacts:
 
     def thread_safety(self) -> Mark | None:
         """Locked or not, from the thread-safety rule's statements and warnings."""
-        own = [f for f in self.record.findings if f.get("rule") == "thread-safety"]
-        bad = [f for f in own if f.get("severity") != "info" or " is not thread-safe" in str(f.get("message"))]
+        said = [(f, fact) for f in self.record.findings if (fact := thread_safety_of(f)) is not None]
+        bad = [(f, fact) for f, fact in said if not fact.thread_safe]
         if bad:
-            first = bad[0]
-            message = str(first.get("message", ""))
-            words = "no lock" if "no lock" in message or "without a lock" in message else "unlocked writes"
+            first, fact = bad[0]
+            words = "no lock" if fact.cause == "no-lock" else "unlocked writes"
             # A verdict on a whole class is the agent's when it changed the class's file.
             if str(first.get("path", "")) not in self.record.changed_files:
                 words = "not fixed"
             return Mark(False, words, str(first.get("path", "")), int(first.get("line") or 0))
-        safe = [f for f in own if " is thread-safe" in str(f.get("message"))]
+        safe = [f for f, fact in said if fact.thread_safe]
         if safe:
             return Mark(True, "locked", str(safe[0].get("path", "")), int(safe[0].get("line") or 0))
         return None
@@ -135,10 +133,9 @@ class TrialFacts:
     def docstrings(self) -> Mark | None:
         """Docstring coverage over the files the agent changed."""
         documented = total = 0
-        for f in self.record.findings:
-            match = _COVERAGE.search(str(f.get("message", ""))) if f.get("rule") == "docstrings" else None
-            if match:
-                documented, total = documented + int(match.group(1)), total + int(match.group(2))
+        for coverage in map(docstring_coverage_of, self.record.findings):
+            if coverage is not None:
+                documented, total = documented + coverage[0], total + coverage[1]
         if not total:
             return None
         return Mark(documented == total if documented in (0, total) else None, f"{documented}/{total}")

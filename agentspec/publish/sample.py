@@ -18,17 +18,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from agentspec.failures import FailureKind
+from agentspec.review.facts import coverage_data, thread_safety_data
 from agentspec.spec.model import Spec
 from agentspec.store.sqlite import AttemptRecord, Store
 
 # (agent, model, pass probability, mean seconds, failure kind when failing)
 ENTRIES: tuple[tuple[str, str, float, float, str], ...] = (
-    ("claude-code", "ollama/gemma4:31b", 0.95, 65.0, "tests_failed"),
-    ("claude-code", "ollama/qwen3.5:27b", 0.9, 42.0, "tests_failed"),
-    ("claude-code", "ollama/qwen3-coder-next:80b", 0.9, 45.0, "max_turns"),
-    ("claude-code", "openai/minimax-m2.5", 0.92, 48.0, "agent_timeout"),
-    ("claude-code", "ollama/devstral2:123b", 0.0, 20.0, "tool_format"),
-    ("aider", "ollama/qwen3.5:27b", 0.8, 55.0, "tests_failed"),
+    ("claude-code", "ollama/gemma4:31b", 0.95, 65.0, FailureKind.TESTS_FAILED),
+    ("claude-code", "ollama/qwen3.5:27b", 0.9, 42.0, FailureKind.TESTS_FAILED),
+    ("claude-code", "ollama/qwen3-coder-next:80b", 0.9, 45.0, FailureKind.MAX_TURNS),
+    ("claude-code", "openai/minimax-m2.5", 0.92, 48.0, FailureKind.AGENT_TIMEOUT),
+    ("claude-code", "ollama/devstral2:123b", 0.0, 20.0, FailureKind.TOOL_FORMAT),
+    ("aider", "ollama/qwen3.5:27b", 0.8, 55.0, FailureKind.TESTS_FAILED),
 )
 HOSTILE = (
     "<script>window.__agentspecPwned = 'script'</script>",
@@ -84,10 +86,19 @@ def _attempt(rng: random.Random, task: str, files: _Files, hostile: bool) -> dic
     if "cache" in task:
         safe = rng.random() < 0.5
         message = "class Cache is thread-safe: every mutation holds self._lock"
-        findings.append(
-            _finding("thread-safety", "info", path, 1, message if safe else message.replace("is", "is not", 1))
+        if not safe:
+            message = "class Cache is not thread-safe: 1 mutation(s) outside self._lock"
+        facts = thread_safety_data(
+            "Cache",
+            thread_safe=safe,
+            cause=None if safe else "unguarded-write",
+            guards=["self._lock"],
+            unguarded=0 if safe else 1,
         )
-    findings.append(_finding("docstrings", "info", path, 1, f"docstring coverage {rng.randint(2, 6)}/6 (50%)"))
+        findings.append(_finding("thread-safety", "info", path, 1, message, facts))
+    documented = rng.randint(2, 6)
+    message = f"docstring coverage {documented}/6 ({round(100 * documented / 6)}%)"
+    findings.append(_finding("docstrings", "info", path, 1, message, coverage_data(documented, 6)))
     changed = sorted(p for p in final.keys() | starter.keys() if final.get(p) != starter.get(p))
     diff = "".join(
         "".join(difflib.unified_diff(starter.get(p, "").splitlines(True), final.get(p, "").splitlines(True), p, p))
@@ -96,8 +107,11 @@ def _attempt(rng: random.Random, task: str, files: _Files, hostile: bool) -> dic
     return {"final": final, "changed": changed, "findings": findings, "diff": diff}
 
 
-def _finding(rule: str, severity: str, path: str, line: int, message: str) -> dict[str, Any]:
-    return {"rule": rule, "severity": severity, "path": path, "line": line, "column": 1, "message": message}
+def _finding(
+    rule: str, severity: str, path: str, line: int, message: str, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    where = {"path": path, "line": line, "column": 1}
+    return {"rule": rule, "severity": severity, **where, "message": message, "data": data or {}}
 
 
 def _transcript(rng: random.Random, instructions: str, final: dict[str, str], hostile: bool) -> list[dict[str, Any]]:
@@ -126,7 +140,7 @@ def _transcript(rng: random.Random, instructions: str, final: dict[str, str], ho
 def _entries(count: int) -> list[tuple[str, str, float, float, str]]:
     """The first `count` sample entries; past `ENTRIES`, made-up models through the builtin agent."""
     extra = range(count - len(ENTRIES))
-    made_up = [("builtin", f"ollama/sample-model-{n}:7b", 0.5, 30.0, "tests_failed") for n in extra]
+    made_up = [("builtin", f"ollama/sample-model-{n}:7b", 0.5, 30.0, FailureKind.TESTS_FAILED) for n in extra]
     return [*ENTRIES, *made_up][:count]
 
 
@@ -215,7 +229,7 @@ def _record(
             agent=agent,
             model=model,
             trial=trial,
-            outcome="passed" if passed else ("error" if failure == "tool_format" else "failed"),
+            outcome="passed" if passed else ("error" if failure == FailureKind.TOOL_FORMAT else "failed"),
             failure_kind=None if passed else failure,
             tests_passed=sum(t["outcome"] == "passed" for t in tests),
             tests_total=len(tests),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
 
 Severity: TypeAlias = Literal["error", "warning", "info"]
-
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,9 @@ class Finding:
         path: The reviewed file, as given to the reviewer.
         line: 1-based line.
         column: 1-based column.
-        message: One sentence for the reader.
+        message: One sentence for the reader; its wording may change, so programs read `data`.
+        data: What the rule measured, JSON-ready (e.g. ``{"documented": 3, "total": 4}``); the keys
+            each rule sets are listed in `agentspec.review.facts`. Empty for most findings.
     """
 
     rule: str
@@ -29,9 +30,10 @@ class Finding:
     line: int
     column: int
     message: str
+    data: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
-    def to_dict(self) -> dict[str, str | int]:
-        """Return the JSON shape ``{rule, severity, path, line, column, message}``."""
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape ``{rule, severity, path, line, column, message, data}``."""
         return {
             "rule": self.rule,
             "severity": self.severity,
@@ -39,6 +41,7 @@ class Finding:
             "line": self.line,
             "column": self.column,
             "message": self.message,
+            "data": dict(self.data),
         }
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -78,15 +78,28 @@ class Rule:
         """Return the settings of this review."""
         return self.file.config
 
-    def report(self, node: cst.CSTNode, message: str | None = None, *, severity: Severity | None = None) -> None:
-        """Record a finding at the start of ``node``."""
-        self.file.add_at(self.id, severity or self.severity, node, message or self.message)
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        *,
+        severity: Severity | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record a finding at the start of ``node``; `data` is what the rule measured, for programs to read."""
+        self.file.add_at(self.id, severity or self.severity, node, message or self.message, data or {})
 
     def report_at(
-        self, line: int, column: int, message: str | None = None, *, severity: Severity | None = None
+        self,
+        line: int,
+        column: int,
+        message: str | None = None,
+        *,
+        severity: Severity | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> None:
-        """Record a finding at a 1-based line and column."""
-        self.file.add(self.id, severity or self.severity, line, column, message or self.message)
+        """Record a finding at a 1-based line and column; `data` as for `report`."""
+        self.file.add(self.id, severity or self.severity, line, column, message or self.message, data or {})
 
     def get_metadata(self, provider: Any, node: cst.CSTNode, default: object = None) -> object:
         """Return the metadata ``provider`` computed for ``node`` (declared in ``METADATA_DEPENDENCIES``)."""

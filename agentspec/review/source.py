@@ -36,7 +36,7 @@ class SourceFile:
         self.module: cst.Module | None = None
         self.metadata: Mapping[Any, Mapping[cst.CSTNode, object]] = {}
         self.findings: list[Finding] = []
-        self.pending: list[tuple[str, Severity, cst.CSTNode, str]] = []
+        self.pending: list[tuple[str, Severity, cst.CSTNode, str, Mapping[str, Any]]] = []
         self.positions = Positions(self.lines)
         self.enter_hooks: dict[int, list[Callable[[], object]]] = {}
         self.leave_hooks: dict[int, list[Callable[[], object]]] = {}
@@ -53,19 +53,23 @@ class SourceFile:
         if leave is not None:
             self.leave_hooks.setdefault(id(node), []).append(leave)
 
-    def add(self, rule: str, severity: Severity, line: int, column: int, message: str) -> None:
-        """Record a finding at a 1-based line and column."""
-        self.findings.append(Finding(rule, severity, self.path, line, column, message))
+    def add(
+        self, rule: str, severity: Severity, line: int, column: int, message: str, data: Mapping[str, Any] = {}
+    ) -> None:
+        """Record a finding at a 1-based line and column, with what the rule measured (`data`)."""
+        self.findings.append(Finding(rule, severity, self.path, line, column, message, dict(data)))
 
-    def add_at(self, rule: str, severity: Severity, node: cst.CSTNode, message: str) -> None:
+    def add_at(
+        self, rule: str, severity: Severity, node: cst.CSTNode, message: str, data: Mapping[str, Any] = {}
+    ) -> None:
         """Record a finding at ``node``, located once the traversal has seen the whole tree."""
-        self.pending.append((rule, severity, node, message))
+        self.pending.append((rule, severity, node, message, data))
 
     def locate_pending(self) -> None:
         """Turn the findings recorded at nodes into located findings."""
-        for rule, severity, node, message in self.pending:
+        for rule, severity, node, message, data in self.pending:
             line, column = self.position(node)
-            self.add(rule, severity, line, column, message)
+            self.add(rule, severity, line, column, message, data)
         self.pending.clear()
 
     def line_text(self, line: int) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint
-from agentspec.failures import ERROR_KINDS
+from agentspec.failures import ERROR_KINDS, FailureKind
 from agentspec.runner.complexity import Measurement, definition_line, measure, scaling_finding
 from agentspec.runner.grade import Grade
 from agentspec.runner.grading_copy import grade_snapshot
@@ -110,7 +110,7 @@ async def run_attempt(
     starter = {f.path: f.text for f in starter_files(attempt.spec)}
     record = _record(attempt, done, test_set, starter, time.perf_counter() - started)
     try:
-        with step("artifact_error"):
+        with step(FailureKind.ARTIFACT_ERROR):
             _write_artifacts(artifacts, starter, done)
     except StepFailed as failed:
         _mark_error(record, failed)
@@ -123,7 +123,7 @@ async def run_attempt(
 
 
 async def _steps(attempt: Attempt, agent: Agent, context: AttemptContext, root: Path, done: _Progress) -> None:
-    with step("workspace_error"):
+    with step(FailureKind.WORKSPACE_ERROR):
         remove_tree(root)
         workspace, scratch = root / "workspace", root / "scratch"
         for folder in (scratch, root / "artifacts"):
@@ -134,14 +134,14 @@ async def _steps(attempt: Attempt, agent: Agent, context: AttemptContext, root: 
         task = AgentTask(attempt.spec, workspace, scratch / "agent", context.sandbox, endpoint, window)
         task.scratch.mkdir()
     done.result = await _act(agent, task, context.agent_grace_s)
-    with step("artifact_error"):
+    with step(FailureKind.ARTIFACT_ERROR):
         # The one snapshot: graded, stored and reviewed alike.
         snapshot = done.snapshot = take_snapshot(workspace)
-    with step("grading_error"):
+    with step(FailureKind.GRADING_ERROR):
         done.grade = await grade_snapshot(attempt.spec, snapshot, scratch, context.sandbox)
         scaling = attempt.spec.review.scaling
         done.measurements = [await measure(s, scratch / "grading", context.sandbox) for s in scaling]
-    with step("review_error"):
+    with step(FailureKind.REVIEW_ERROR):
         snapshot = done.snapshot
         final = snapshot.texts()
         starter = {f.path: f.text for f in starter_files(attempt.spec)}
@@ -158,10 +158,14 @@ async def _act(agent: Agent, task: AgentTask, grace_s: float) -> AgentResult:
     try:
         result = await asyncio.wait_for(agent.act(task), timeout=task.limits.time_s + grace_s)
     except TimeoutError:
-        result = AgentResult(error=f"agent still running after {task.limits.time_s:.0f}s", failure_kind="agent_timeout")
+        result = AgentResult(
+            error=f"agent still running after {task.limits.time_s:.0f}s", failure_kind=FailureKind.AGENT_TIMEOUT
+        )
     except Exception as exc:  # an agent's bug is this attempt's error, not the run's
         detail = "".join(traceback.format_exception_only(exc)).strip()
-        result = AgentResult(error=detail, failure_kind="agent_crash", details={"traceback": traceback.format_exc()})
+        result = AgentResult(
+            error=detail, failure_kind=FailureKind.AGENT_CRASH, details={"traceback": traceback.format_exc()}
+        )
     if not result.duration_s:
         result.duration_s = time.perf_counter() - started
     return result
@@ -216,7 +220,7 @@ def _record(
     if done.failed is not None:
         _mark_error(record, done.failed)
     elif grade is None:
-        record.outcome, record.failure_kind = "error", "grading_error"
+        record.outcome, record.failure_kind = "error", FailureKind.GRADING_ERROR
     return record
 
 
@@ -238,15 +242,15 @@ def verdict(result: AgentResult, grade: Grade, unmet: list[Unmet] | None) -> tup
         return "error", result.failure_kind
     if grade.failure_kind in ERROR_KINDS:
         return "error", grade.failure_kind
-    if grade.failure_kind == "tampered":  # it went for the tests' source while graded, and did not pass
-        return "failed", "tampered"
+    if grade.failure_kind == FailureKind.TAMPERED:  # it went for the tests' source while graded, and did not pass
+        return "failed", FailureKind.TAMPERED
     if result.failure_kind:
         return "failed", result.failure_kind
     if voided or unmet is None:
-        return "failed", grade.failure_kind or "tests_failed"
+        return "failed", grade.failure_kind or FailureKind.TESTS_FAILED
     # Required tests that simply did not run, with nothing failing: something hid them from pytest.
     hidden = all(u.outcome == "missing" for u in unmet) and all(t.outcome in ("passed", "skipped") for t in grade.tests)
-    return "failed", "tests_missing" if hidden else "tests_failed"
+    return "failed", FailureKind.TESTS_MISSING if hidden else FailureKind.TESTS_FAILED
 
 
 def _scaling_findings(measurements: list[Measurement], final: Mapping[str, str]) -> list[dict[str, Any]]:

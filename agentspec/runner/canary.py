@@ -23,7 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-FAILURE_KIND = "forged_report"
+from agentspec.failures import FailureKind
+
+FAILURE_KIND = FailureKind.FORGED_REPORT
 Expected = Literal["passed", "failed"]
 # Words that make a test name read like the spec's when its own give too few.
 _WORDS = ("basic", "empty", "single", "many", "order", "again", "twice", "large", "small", "value", "result", "case")

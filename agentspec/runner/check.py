@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentspec.failures import FailureKind
 from agentspec.runner.complexity import Measurement, measure
 from agentspec.runner.grade import INTERNAL_ERROR_ID, Grade, run_tests
 from agentspec.runner.testset import TestSet
@@ -99,7 +100,7 @@ async def grade_starter_and_reference(spec: Spec, sandbox: Sandbox, scratch: Pat
 
 def complete(grade: Grade) -> bool:
     """Whether a grade lists every test (not cut short by a timeout or a pytest crash)."""
-    return grade.failure_kind != "test_timeout" and not any(t.id == INTERNAL_ERROR_ID for t in grade.tests)
+    return grade.failure_kind != FailureKind.TEST_TIMEOUT and not any(t.id == INTERNAL_ERROR_ID for t in grade.tests)
 
 
 async def check_spec(spec: Spec, sandbox: Sandbox, scratch: Path, repeat: int = 1) -> Health:

@@ -124,7 +124,16 @@ def scaling_finding(measurement: Measurement, path: str, line: int) -> dict[str,
             f"at n = {sizes}; the task requires {measurement.max_class} or better"
         )
         severity = "error"
-    return {"rule": "quadratic", "severity": severity, "path": path, "line": line, "column": 1, "message": message}
+    facts = {
+        "function": measurement.function,
+        "growth": measurement.growth,
+        "exponent": measurement.exponent,
+        "sizes": [n for n, _ in measurement.timings],
+        "allowed": measurement.max_class,
+        "error": measurement.error,
+    }
+    where = {"path": path, "line": line, "column": 1}
+    return {"rule": "quadratic", "severity": severity, **where, "message": message, "data": facts}
 
 
 def definition_line(source: str, function: str) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from agentspec.failures import FailureKind
 from agentspec.pytest_run.channel import INTERNAL_ERROR_ID, Stream, TestOutcome, TestResult
 from agentspec.pytest_run.invoke import DEFAULT_COMMAND, GradingCommandError, is_test_module, run_pytest
 from agentspec.runner import canary
@@ -56,10 +57,6 @@ class Grade:
     def tests_total(self) -> int:
         """How many tests were graded."""
         return len(self.tests)
-
-    def failing(self) -> set[str]:
-        """Ids of the tests that did not pass."""
-        return {t.id for t in self.tests if t.outcome != "passed"}
 
     @property
     def internal_error(self) -> bool:
@@ -167,7 +164,7 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
     try:
         done, stream = await run_pytest(spec, workdir, sandbox, spec.grading.timeout_s, tracebacks=False, sealed=sealed)
     except GradingCommandError as exc:
-        return Grade(False, [], None, 0.0, f"agentspec: {exc}\n", "grading_error")
+        return Grade(False, [], None, 0.0, f"agentspec: {exc}\n", FailureKind.GRADING_ERROR)
     finally:
         for module in protected_files(spec):
             write_file(workdir, module.path, module.text)
@@ -195,16 +192,18 @@ async def run_tests(spec: Spec, workdir: Path, scratch: Path | None, sandbox: Sa
         output += f"\nagentspec: the report was forged: {forgery}\n"
         return Grade(False, tests, done.returncode, done.duration_s, output, canary.FAILURE_KIND, reads)
     if done.timed_out:
-        return Grade(False, tests, done.returncode, done.duration_s, output, "test_timeout", reads)
+        return Grade(False, tests, done.returncode, done.duration_s, output, FailureKind.TEST_TIMEOUT, reads)
     if crashed:
-        return Grade(False, tests, done.returncode, done.duration_s, output, "grading_error", reads)
+        return Grade(False, tests, done.returncode, done.duration_s, output, FailureKind.GRADING_ERROR, reads)
     if reads and not _all_passed(stream, done.returncode, tests, planted, reported):
         # It went looking for the tests' answers; what it found was a placeholder, and it failed.
-        return Grade(False, tests, done.returncode, done.duration_s, output, "tampered", reads)
+        return Grade(False, tests, done.returncode, done.duration_s, output, FailureKind.TAMPERED, reads)
     if not tests:
-        return Grade(False, tests, done.returncode, done.duration_s, output, "no_tests")
+        return Grade(False, tests, done.returncode, done.duration_s, output, FailureKind.NO_TESTS)
     passed = _all_passed(stream, done.returncode, tests, planted, reported)
-    return Grade(passed, tests, done.returncode, done.duration_s, output, None if passed else "tests_failed", reads)
+    return Grade(
+        passed, tests, done.returncode, done.duration_s, output, None if passed else FailureKind.TESTS_FAILED, reads
+    )
 
 
 def _all_passed(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import AgentResult
-from agentspec.failures import Category, category_of
+from agentspec.failures import Category, FailureKind, category_of
 from agentspec.runner.attempt import verdict
 from agentspec.runner.grading_copy import grade_snapshot
 from agentspec.runner.run import Runner
@@ -29,7 +29,16 @@ from agentspec.spec.model import Spec
 from agentspec.store.sqlite import AttemptRecord, Store
 
 # Failure kinds that are the grade's own: a regrade decides them afresh.
-_GRADE_KINDS = frozenset({"tests_failed", "tests_missing", "no_tests", "test_timeout", "tampered", "forged_report"})
+_GRADE_KINDS = frozenset(
+    {
+        FailureKind.TESTS_FAILED,
+        FailureKind.TESTS_MISSING,
+        FailureKind.NO_TESTS,
+        FailureKind.TEST_TIMEOUT,
+        FailureKind.TAMPERED,
+        FailureKind.FORGED_REPORT,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import Agent
+from agentspec.failures import FailureKind
 from agentspec.runner.attempt import AttemptContext, Reviewer, run_attempt
 from agentspec.runner.plan import Attempt
 from agentspec.runner.sweep import make_work_root, sweep_stale_work_dirs
@@ -107,7 +108,7 @@ def lost(attempt: Attempt, reason: str, duration_s: float, details: Mapping[str,
         model=attempt.model,
         trial=attempt.trial,
         outcome="error",
-        failure_kind="worker_lost",
+        failure_kind=FailureKind.WORKER_LOST,
         tests_passed=0,
         tests_total=0,
         duration_s=round(duration_s, 3),

@@ -13,7 +13,7 @@ from typing import Any
 
 from agentspec.agents.base import Agent
 from agentspec.errors import UserError
-from agentspec.failures import is_retryable
+from agentspec.failures import FailureKind, is_retryable
 from agentspec.runner.attempt import AttemptContext, Reviewer, describe, error_record
 from agentspec.runner.check import complete, grade_starter_and_reference
 from agentspec.runner.executor import Executor, LocalExecutor
@@ -137,7 +137,9 @@ class Runner:
         try:
             test_set = await self.test_set(attempt.spec, work_root)
         except Exception as exc:  # the spec's own grading broke: every attempt of it says so, the run goes on
-            return error_record(attempt, "grading_error", f"grading the starter and reference: {describe(exc)}"), None
+            return error_record(
+                attempt, FailureKind.GRADING_ERROR, f"grading the starter and reference: {describe(exc)}"
+            ), None
         windows = {m: n for m, b in self.backends.items() if isinstance(n := b.get("context_length"), int)}
         context = AttemptContext(
             self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s, context_windows=windows
@@ -147,14 +149,14 @@ class Runner:
         except UserError:
             raise  # a user's mistake (code a cluster cannot import, say) stops the run with its message
         except Exception as exc:
-            return error_record(attempt, "executor_error", describe(exc)), None
+            return error_record(attempt, FailureKind.EXECUTOR_ERROR, describe(exc)), None
 
     def _store(self, record: AttemptRecord, artifacts: Path | None) -> None:
         """Store the attempt; if its artifacts cannot be stored, store the record alone as a `store_error`."""
         try:
             self.store.record(record, artifacts)
         except Exception as exc:  # a second failure (the database itself) stops the run: nothing can be recorded
-            record.outcome, record.failure_kind = "error", "store_error"
+            record.outcome, record.failure_kind = "error", FailureKind.STORE_ERROR
             record.error = f"storing the attempt's artifacts: {describe(exc)}"
             self.store.record(record, None)
 

@@ -13,10 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentspec.failures import FailureKind
 from agentspec.runner.grade import Grade, TestResult
 
 # Grade failure kinds that void the per-test list: the verdict is that kind, whatever the tests say.
-VOIDING_KINDS = frozenset({"forged_report", "test_timeout", "grading_error", "no_tests"})
+VOIDING_KINDS = frozenset(
+    {FailureKind.FORGED_REPORT, FailureKind.TEST_TIMEOUT, FailureKind.GRADING_ERROR, FailureKind.NO_TESTS}
+)
 
 
 @dataclass(frozen=True)
@@ -129,11 +132,3 @@ def _missing_reason(test_id: str, collection_errors: Sequence[TestResult]) -> st
             why = error.reason.removeprefix("collection error").removeprefix(": ")
             return f"missing: its module {error.id} could not be collected ({why})"
     return "missing: not collected (renamed, deleted or deselected?)"
-
-
-def verdict_lines(unmet: Sequence[Unmet], limit: int = 10) -> list[str]:
-    """`id: reason` lines for messages, at most `limit`, then how many more."""
-    lines = [u.line() for u in unmet[:limit]]
-    if len(unmet) > limit:
-        lines.append(f"... and {len(unmet) - limit} more")
-    return lines

@@ -32,20 +32,12 @@ def _id(prefix: str) -> str:
     return f"{prefix}_01{uuid.uuid4().hex[:22]}"
 
 
-def _texts(content: Any) -> tuple[str, int, int]:
-    """The text blocks of a message's content, and how many tool_use and tool_result blocks it has."""
+def _texts(content: Any) -> str:
+    """The text blocks of a message's content, joined."""
     if isinstance(content, str):
-        return content, 0, 0
-    texts, uses, results = [], 0, 0
-    for block in content if isinstance(content, list) else []:
-        kind = block.get("type") if isinstance(block, dict) else None
-        if kind == "text":
-            texts.append(text_of(block))
-        elif kind in {"tool_use", "server_tool_use"}:
-            uses += 1
-        elif kind == "tool_result":
-            results += 1
-    return "\n".join(texts), uses, results
+        return content
+    blocks = content if isinstance(content, list) else []
+    return "\n".join(text_of(b) for b in blocks if isinstance(b, dict) and b.get("type") == "text")
 
 
 class AnthropicProtocol(Protocol):
@@ -68,7 +60,7 @@ class AnthropicProtocol(Protocol):
         messages = body.get("messages")
         if not isinstance(messages, list):
             raise ProtocolError(400, "messages: Field required")
-        system, _, _ = _texts(body.get("system") or "")
+        system = _texts(body.get("system") or "")
         conversation = Conversation(model=model, system=system, prompt_tokens=body_tokens(body))
         conversation.max_tokens = max_tokens if isinstance(max_tokens, int) else None
         for index, raw in enumerate(messages):
@@ -76,8 +68,8 @@ class AnthropicProtocol(Protocol):
             # Claude Code 2.1 sends mid-conversation "system" messages (beta mid-conversation-system).
             if role not in {"user", "assistant", "system"}:
                 raise ProtocolError(400, f"messages.{index}.role: Input should be 'user' or 'assistant'")
-            text, uses, results = _texts(raw.get("content"))
-            conversation.messages.append(Message(role=str(role), text=text, tool_calls=uses, tool_results=results))
+            text = _texts(raw.get("content"))
+            conversation.messages.append(Message(role=str(role), text=text))
             if role == "system":
                 conversation.system += "\n" + text
         choice = body.get("tool_choice")

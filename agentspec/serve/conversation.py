@@ -45,8 +45,6 @@ class Message:
 
     role: str
     text: str = ""
-    tool_calls: int = 0
-    tool_results: int = 0
 
 
 @dataclass

@@ -43,12 +43,9 @@ class OllamaProtocol(Protocol):
             role = str(raw.get("role", ""))
             if role not in {"system", "user", "assistant", "tool"}:
                 raise ProtocolError(400, f"invalid role: {role!r}")
-            calls = raw.get("tool_calls")
             message = Message(
                 role=role,
                 text=text_of(raw.get("content")),
-                tool_calls=len(calls) if isinstance(calls, list) else 0,
-                tool_results=1 if role == "tool" else 0,
             )
             if role == "system":
                 conversation.system += message.text + "\n"

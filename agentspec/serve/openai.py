@@ -44,12 +44,9 @@ class OpenAIProtocol(Protocol):
             role = str(raw.get("role", ""))
             if role not in {"system", "developer", "user", "assistant", "tool"}:
                 raise ProtocolError(400, f"unknown message role {role!r}")
-            calls = raw.get("tool_calls")
             message = Message(
                 role="system" if role == "developer" else role,
                 text=text_of(raw.get("content")),
-                tool_calls=len(calls) if isinstance(calls, list) else 0,
-                tool_results=1 if role == "tool" else 0,
             )
             if message.role == "system":
                 conversation.system += message.text + "\n"

@@ -176,7 +176,7 @@ def _message(raw: Any) -> Message | None:
             raise ProtocolError(400, f"unknown message role {role!r}")
         return Message(role="system" if role == "developer" else role, text=text_of(raw.get("content")))
     if kind in _CALLS:
-        return Message(role="assistant", tool_calls=1)
+        return Message(role="assistant")
     if kind in _RESULTS:
-        return Message(role="tool", text=text_of(raw.get("output")), tool_results=1)
+        return Message(role="tool", text=text_of(raw.get("output")))
     return None

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
+from agentspec.review.facts import docstring_coverage_of, thread_safety_of
 from agentspec.store.sqlite import AttemptRecord
-
-_COVERAGE = re.compile(r"docstring coverage (\d+)/(\d+)")
-_SAFE = re.compile(r"^class \S+ is thread-safe")
-_UNSAFE = re.compile(r"^class \S+ is not thread-safe")
-PROPERTY_RULES = frozenset({"thread-safety", "docstrings"})
 
 
 def rule_words(rule: str) -> str:
@@ -28,9 +23,9 @@ def thread_safety(records: Sequence[AttemptRecord]) -> tuple[int, int]:
     """(attempts whose classes are all thread-safe, attempts that have classes with state)."""
     judged = safe = 0
     for record in records:
-        own = [f for f in record.findings if f.get("rule") == "thread-safety"]
-        said_safe = any(_SAFE.match(str(f.get("message", ""))) for f in own)
-        said_unsafe = any(_UNSAFE.match(str(f.get("message", ""))) or f.get("severity") != "info" for f in own)
+        facts = [fact for fact in map(thread_safety_of, record.findings) if fact is not None]
+        said_safe = any(fact.thread_safe for fact in facts)
+        said_unsafe = any(not fact.thread_safe for fact in facts)
         if said_safe or said_unsafe:
             judged += 1
             safe += said_safe and not said_unsafe
@@ -41,11 +36,10 @@ def docstring_coverage(records: Sequence[AttemptRecord]) -> tuple[int, int]:
     """(documented, public definitions) over every file reviewed, from the docstrings rule's info findings."""
     documented = total = 0
     for record in records:
-        for finding in record.findings:
-            match = _COVERAGE.search(str(finding.get("message", ""))) if finding.get("rule") == "docstrings" else None
-            if match:
-                documented += int(match.group(1))
-                total += int(match.group(2))
+        for coverage in map(docstring_coverage_of, record.findings):
+            if coverage is not None:
+                documented += coverage[0]
+                total += coverage[1]
     return documented, total
 
 

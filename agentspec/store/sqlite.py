@@ -54,7 +54,6 @@ CREATE TABLE IF NOT EXISTS findings (
     message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS findings_by_attempt ON findings(attempt_key);
-CREATE TABLE IF NOT EXISTS baselines (spec_hash TEXT PRIMARY KEY, tests TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS specs (spec_hash TEXT PRIMARY KEY, spec TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS grades (
     attempt_key TEXT NOT NULL REFERENCES attempts(key) ON DELETE CASCADE,
@@ -206,19 +205,6 @@ class Store:
             rows = self._db.execute(f"SELECT key FROM attempts WHERE key IN ({marks})", chunk).fetchall()
             found.update(r["key"] for r in rows)
         return found
-
-    def baseline(self, spec_hash: str) -> dict[str, str] | None:
-        """The untouched starter's per-test outcomes for a spec version, if recorded."""
-        row = self._db.execute("SELECT tests FROM baselines WHERE spec_hash = ?", (spec_hash,)).fetchone()
-        return None if row is None else dict(json.loads(row["tests"]))
-
-    def save_baseline(self, spec_hash: str, tests: dict[str, str]) -> None:
-        """Record the untouched starter's per-test outcomes for a spec version."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO baselines(spec_hash, tests) VALUES (?, ?)",
-                (spec_hash, json.dumps(tests)),
-            )
 
     def spec(self, spec_hash: str) -> dict[str, Any] | None:
         """The spec version with this content hash (its JSON form), if a run recorded it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agentspec.failures import FailureKind
 from agentspec.store.sqlite import AttemptRecord
 
 
@@ -14,7 +15,11 @@ def why_not_passed(record: AttemptRecord, limit: int = 5) -> list[str]:
         lines.append(_clip(" ".join(record.error.split())))
     lines += tampering(record.tampered, limit)
     tests = [(u["id"], u["reason"]) for u in record.unmet]
-    if not tests and not record.fail_to_pass and record.failure_kind in ("tests_failed", "tests_missing"):
+    if (
+        not tests
+        and not record.fail_to_pass
+        and record.failure_kind in (FailureKind.TESTS_FAILED, FailureKind.TESTS_MISSING)
+    ):
         # A record from before test sets: its failing tests, from the per-test list.
         tests = [(t["id"], t.get("reason") or _first_line(t)) for t in record.tests if t["outcome"] != "passed"]
     lines += [f"{test_id}: {reason}" for test_id, reason in tests[:limit]]

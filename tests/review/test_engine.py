@@ -217,6 +217,7 @@ def test_finding_has_the_json_shape_of_the_contract() -> None:
         "line": 1,
         "column": 1,
         "message": "public module has no docstring",
+        "data": {"definition": "module", "name": ""},
     }
 
 

@@ -6,6 +6,7 @@ import re
 
 import libcst as cst
 
+from agentspec.review.facts import coverage_data
 from agentspec.review.prose import is_test_file
 from agentspec.review.rule import Example, Rule
 from agentspec.review.source import SourceFile
@@ -39,7 +40,8 @@ class DocstringsRule(Rule):
 
     With ``ReviewConfig(properties=True)`` (the default) each file also gets one info
     finding at line 1, ``docstring coverage D/T (P%)``: D documented out of T public
-    definitions; `agentspec.review.docstring_coverage` reads the figures back.
+    definitions, also in its ``data`` (``documented``, ``total``), which
+    `agentspec.review.docstring_coverage` reads.
     """
 
     severity = "info"
@@ -198,7 +200,7 @@ class DocstringsRule(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         """Count the module itself."""
         if self._active and node.body:
-            self._count(node.get_docstring() is not None, None, "module")
+            self._count(node.get_docstring() is not None, None, "module", "")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         """Count a class and enter it."""
@@ -220,7 +222,8 @@ class DocstringsRule(Rule):
         """Report the file's coverage figure."""
         if self._active and self._total and self.config.properties:
             percent = round(100 * self._documented / self._total)
-            self.report_at(1, 1, f"docstring coverage {self._documented}/{self._total} ({percent}%)", severity="info")
+            message = f"docstring coverage {self._documented}/{self._total} ({percent}%)"
+            self.report_at(1, 1, message, severity="info", data=coverage_data(self._documented, self._total))
 
     def _definition(self, node: cst.FunctionDef | cst.ClassDef, kind: str) -> None:
         parent_public = all(public for _, public in self._stack)
@@ -230,13 +233,15 @@ class DocstringsRule(Rule):
             public = False
         self._stack.append(("class" if isinstance(node, cst.ClassDef) else kind, public))
         if self._active and public:
-            self._count(node.get_docstring() is not None, node, f"{kind} {node.name.value}")
+            self._count(node.get_docstring() is not None, node, kind, node.name.value)
 
-    def _count(self, documented: bool, node: cst.CSTNode | None, what: str) -> None:
+    def _count(self, documented: bool, node: cst.CSTNode | None, kind: str, name: str) -> None:
         self._total += 1
+        message = f"public {kind} {name} has no docstring" if name else f"public {kind} has no docstring"
+        facts = {"definition": kind, "name": name}
         if documented:
             self._documented += 1
         elif node is None:
-            self.report_at(1, 1, f"public {what} has no docstring")
+            self.report_at(1, 1, message, data=facts)
         else:
-            self.report(node, f"public {what} has no docstring")
+            self.report(node, message, data=facts)

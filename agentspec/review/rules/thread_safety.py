@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from agentspec.review.examples import thread_safety as examples
+from agentspec.review.facts import Cause, thread_safety_data
 from agentspec.review.locking import (
     ClassState,
     Method,
@@ -41,9 +42,9 @@ class ThreadSafetyRule(Rule):
     (``ReviewConfig(thread_safety_required=True)``): then a class whose methods mutate its
     state gets a warning. Whatever the setting, with ``ReviewConfig(properties=True)`` every
     class that has mutable state or a lock gets one info finding stating its thread-safety,
-    so results can show which models made a class thread-safe. Its message starts with
-    ``class <Name> is thread-safe:`` or ``class <Name> is not thread-safe:``, which
-    `agentspec.review.thread_safety` reads back. Test classes are skipped.
+    so results can show which models made a class thread-safe: its ``data`` says
+    ``thread_safe`` (see `agentspec.review.facts`), which `agentspec.review.thread_safety`
+    reads. Test classes are skipped.
     """
 
     severity = "warning"
@@ -97,7 +98,9 @@ class ThreadSafetyRule(Rule):
         held = set()
         for item in node.items:
             if is_lock_constructor(item.item):
-                self.report(item, "`with` on a lock created in place protects nothing; share one lock (self._lock)")
+                message = "`with` on a lock created in place protects nothing; share one lock (self._lock)"
+                owner = method.owner.node.name.value if method is not None else None
+                self.report(item, message, data=thread_safety_data(owner, thread_safe=False, cause="fresh-lock"))
             key = lock_id(item.item, method)
             if key is not None:
                 held.add(key)
@@ -184,17 +187,36 @@ class ThreadSafetyRule(Rule):
         verdict = state.judge(self._module_locks)
         name = state.node.name.value
         guards = ", ".join(verdict.guards)
+        count = len(verdict.unguarded)
         for mutation in verdict.flagged:
             where = f"{name}.{mutation.method}"
-            self.report(mutation.node, f"{where} mutates self.{mutation.field} outside the lock ({guards})")
+            facts = thread_safety_data(
+                name,
+                thread_safe=False,
+                cause="unguarded-write",
+                guards=verdict.guards,
+                unguarded=count,
+                method=mutation.method,
+                field=mutation.field,
+            )
+            self.report(mutation.node, f"{where} mutates self.{mutation.field} outside the lock ({guards})", data=facts)
         if not verdict.own_locks and verdict.unguarded and self.config.thread_safety_required:
             fields = ", ".join(sorted({f"self.{m.field}" for m in verdict.unguarded}))
-            self.report(state.node, f"class {name} mutates {fields} without a lock; the task requires thread safety")
+            facts = thread_safety_data(name, thread_safe=False, cause="no-lock", guards=verdict.guards, unguarded=count)
+            self.report(
+                state.node, f"class {name} mutates {fields} without a lock; the task requires thread safety", data=facts
+            )
         if self.config.properties and (verdict.own_locks or verdict.mutations):
             if not verdict.unguarded:
                 text = f"class {name} is thread-safe: every mutation holds {guards or 'its lock'}"
+                cause: Cause | None = None
             elif verdict.own_locks:
-                text = f"class {name} is not thread-safe: {len(verdict.unguarded)} mutation(s) outside {guards}"
+                text = f"class {name} is not thread-safe: {count} mutation(s) outside {guards}"
+                cause = "unguarded-write"
             else:
                 text = f"class {name} is not thread-safe: no lock guards its mutable state"
-            self.report(state.node, text, severity="info")
+                cause = "no-lock"
+            facts = thread_safety_data(
+                name, thread_safe=cause is None, cause=cause, guards=verdict.guards, unguarded=count
+            )
+            self.report(state.node, text, severity="info", data=facts)
