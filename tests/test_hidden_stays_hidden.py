@@ -13,7 +13,7 @@ import pytest
 
 from agentspec.agents.command import CommandAgent
 from agentspec.runner.attempt import AttemptContext, run_attempt
-from agentspec.runner.plan import NO_MODEL, Attempt
+from agentspec.runner.plan import Attempt
 from agentspec.sandbox import Sandbox, bwrap_available, program_paths
 from agentspec.sandbox.paths import python_paths
 from agentspec.spec import load_spec
@@ -43,7 +43,7 @@ def test_an_agent_searching_the_whole_filesystem_finds_no_spec_hidden_test_or_so
     )
     agent = CommandAgent(f"/bin/sh -c {shlex.quote(script)}")
     context = AttemptContext(Sandbox("bwrap"), tmp_path / "work", keep_workspaces=True)
-    record, _ = asyncio.run(run_attempt(Attempt(spec, agent.name, NO_MODEL, 1, None), agent, context))
+    record, _ = asyncio.run(run_attempt(Attempt(spec, agent.name, None, 1), agent, context))
     workspace = tmp_path / "work" / record.key / "workspace"
     found = (workspace / "found.txt").read_text().splitlines()
     assert found, "find printed nothing: the agent did not run"

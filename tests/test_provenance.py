@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agentspec.providers import Endpoint
 from agentspec.runner.plan import Attempt
 from agentspec.serve import ModelServer, serve_in_thread
 from agentspec.spec.suite import load_specs
@@ -45,8 +46,8 @@ def test_attempt_keys_are_byte_identical_to_those_stores_already_hold(tmp_path: 
     [spec] = load_specs([tmp_path / "tiny.toml"])
     # Keys computed by agentspec before provenance was recorded: provenance never enters the key.
     assert spec.content_hash() == "9acaaa042ec2da2f"
-    assert Attempt(spec, "builtin", "openai/smollm2", 1).key == "4013802afeff5f6fa5aec7c7"
-    assert Attempt(spec, "claude-code", "anthropic/smollm2", 2).key == "286d0886014a42c7de9b7fe5"
+    assert Attempt(spec, "builtin", Endpoint.parse("openai/smollm2"), 1).key == "4013802afeff5f6fa5aec7c7"
+    assert Attempt(spec, "claude-code", Endpoint.parse("anthropic/smollm2"), 2).key == "286d0886014a42c7de9b7fe5"
 
 
 def test_records_made_before_provenance_still_load(tmp_path: Path) -> None:

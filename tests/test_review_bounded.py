@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from agentspec.runner.plan import NO_MODEL, Attempt
+from agentspec.runner.plan import Attempt
 from agentspec.runner.review_bounded import ReviewBudget, review_bounded
 from agentspec.runner.review_step import review_changed_files
 from agentspec.spec import load_spec
@@ -18,7 +18,7 @@ from tests.conftest import SPECS
 
 @pytest.fixture(scope="module")
 def attempt() -> Attempt:
-    return Attempt(load_spec(SPECS / "validators.toml"), "reference", NO_MODEL, 1, None)
+    return Attempt(load_spec(SPECS / "validators.toml"), "reference", None, 1)
 
 
 def slow_reviewer(attempt: Any, files: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent
+from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.tools import TOOL_NAMES, TOOL_SPECS, Toolbox, clip
 from agentspec.errors import BackendError
 from agentspec.failures import FailureKind
@@ -105,7 +106,7 @@ class BuiltinAgent(Agent):
         self,
         settings: ProviderSettings | None = None,
         options: BuiltinOptions | None = None,
-        backends: dict[str, BackendInfo] | None = None,
+        backends: Mapping[Endpoint, BackendInfo] | None = None,
         *,
         check_backend: bool = True,
     ) -> None:
@@ -114,14 +115,14 @@ class BuiltinAgent(Agent):
         Args:
             settings: How providers talk to servers (streaming, timeouts, retries); defaults otherwise.
             options: Loop settings beyond the spec's limits.
-            backends: Preflight results by `provider/name`, stored with each attempt; a model missing
-                here is described once (by its server) on first use.
+            backends: Preflight results by endpoint (provider, model, base URL), stored with each attempt;
+                an endpoint missing here is described once (by its server) on first use.
             check_backend: Whether to ask the server about a model missing from `backends` and require
                 tool support; False (`--no-preflight`) goes straight to the first turn.
         """
         self.settings = settings or ProviderSettings()
         self.options = options or BuiltinOptions()
-        self.backends: dict[str, BackendInfo] = dict(backends or {})
+        self.backends: dict[Endpoint, BackendInfo] = dict(backends or {})
         self.check_backend = check_backend
 
     async def act(self, task: AgentTask) -> AgentResult:
@@ -138,7 +139,7 @@ class BuiltinAgent(Agent):
         error: str | None = None
         try:
             async with provider_for(task.endpoint, settings) as provider:
-                backend = task.endpoint.model in self.backends or self.check_backend
+                backend = task.endpoint in self.backends or self.check_backend
                 if backend:
                     async with asyncio.timeout(task.limits.time_s):
                         details["backend"] = (await self._backend(provider, task)).as_dict()
@@ -190,7 +191,7 @@ class BuiltinAgent(Agent):
 
     async def _backend(self, provider: Provider, task: AgentTask) -> BackendInfo:
         assert task.endpoint is not None
-        key = task.endpoint.model
+        key = task.endpoint
         if key not in self.backends:
             info = await provider.describe()
             require_tools(info)

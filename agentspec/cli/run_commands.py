@@ -139,7 +139,10 @@ def run_manifest(*, specs: Any, cells: Any, **settings: Any) -> dict[str, Any]:
         "machine": machine(),
         "specs": {s.id: s.content_hash() for s in specs},
         "limits": {s.id: s.limits.model_dump(mode="json") for s in specs},
-        "cells": [{"agent": c.agent, "model": c.model, "base_url": c.base_url, "trials": c.trials} for c in cells],
+        "cells": [
+            {"agent": c.agent, "model": c.model, "base_url": c.endpoint and c.endpoint.base_url, "trials": c.trials}
+            for c in cells
+        ],
         **settings,
     }
 
@@ -151,6 +154,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from agentspec.cli.display import AttemptProgress
     from agentspec.cli.run_setup import (
+        backends_by_name,
         cells_to_run,
         check_cells,
         check_matrix,
@@ -205,7 +209,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             retry_errors=args.retry_errors,
             on_progress=progress.update,
             endpoint_cap=args.endpoint_concurrency or (config.run.endpoint_concurrency if config else None),
-            backends={model: info.as_dict() for model, info in backends.items()},
+            backends={endpoint: info.as_dict() for endpoint, info in backends.items()},
             executor=executor,
         )
         todo = runner.pending(attempts)
@@ -232,7 +236,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 sandbox=sandbox.mode,
                 stream=args.stream,
                 executor=executor.name,
-                backends={model: info.as_dict() for model, info in backends.items()},
+                backends=backends_by_name(backends),
             )
             try:
                 with progress.live(len(todo)):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -25,7 +28,7 @@ def cells_to_run(args: argparse.Namespace, config: ProjectConfig | None) -> tupl
     if args.agent or args.model:
         agent = args.agent or ("builtin" if args.model else "reference")
         models = args.model or [NO_MODEL]
-        return [Cell(agent, m, args.base_url, trials) for m in models], False
+        return [Cell(agent, parse_model(m, args.base_url), trials) for m in models], False
     if config and config.matrix:
         cells = []
         for entry in config.matrix:
@@ -33,26 +36,28 @@ def cells_to_run(args: argparse.Namespace, config: ProjectConfig | None) -> tupl
                 cells.append(
                     Cell(
                         entry.agent,
-                        model,
-                        args.base_url or entry.base_url,
+                        parse_model(model, args.base_url or entry.base_url),
                         args.trials or entry.trials or trials,
                         tuple(sorted(entry.resources.items())),
                     )
                 )
         return cells, False
-    return [Cell("reference", NO_MODEL, None, trials)], True
+    return [Cell("reference", None, trials)], True
+
+
+def parse_model(model: str, base_url: str | None) -> Endpoint | None:
+    """The endpoint `model` names (None for `-`, no model): the one place a model string is parsed."""
+    return None if model == NO_MODEL else Endpoint.parse(model, base_url)
 
 
 def check_cells(cells: list[Cell]) -> None:
     """Usage errors (unknown agent, a model where none is used or none where one is) before any server is asked."""
     for cell in cells:
         agent = get_agent(cell.agent)
-        if agent.needs_model and cell.model == NO_MODEL:
+        if agent.needs_model and cell.endpoint is None:
             raise UsageError(f"agent {cell.agent!r} needs a model, e.g. --model ollama/qwen3.5:27b")
-        if not agent.needs_model and not agent.model_optional and cell.model != NO_MODEL:
+        if not agent.needs_model and not agent.model_optional and cell.endpoint is not None:
             raise UsageError(f"agent {cell.agent!r} uses no model; drop --model {cell.model}")
-        if cell.model != NO_MODEL:
-            Endpoint.parse(cell.model, cell.base_url)
 
 
 def plan_summary(spec_count: int, cells: list[Cell]) -> str:
@@ -62,7 +67,7 @@ def plan_summary(spec_count: int, cells: list[Cell]) -> str:
         return f"{number} {noun}{'s' * (number != 1)}"
 
     agents = {cell.agent for cell in cells}
-    models = {cell.model for cell in cells if cell.model != NO_MODEL}
+    models = {cell.model for cell in cells if cell.endpoint is not None}
     parts = [count(spec_count, "spec")]
     if len(cells) == len(agents) * max(1, len(models)):
         parts.append(count(len(agents), "agent"))
@@ -100,7 +105,11 @@ def check_matrix(path: Path, config: ProjectConfig) -> None:
 
 
 def make_agents(
-    cells: list[Cell], settings: ProviderSettings, backends: dict[str, BackendInfo], *, check_backend: bool = True
+    cells: list[Cell],
+    settings: ProviderSettings,
+    backends: Mapping[Endpoint, BackendInfo],
+    *,
+    check_backend: bool = True,
 ) -> dict[str, Agent]:
     """One agent per agent name in `cells`; the built-in agent gets the provider settings and preflight facts.
 
@@ -118,24 +127,29 @@ def make_agents(
     return agents
 
 
-def preflight_endpoints(cells: list[Cell], settings: ProviderSettings, console: Console) -> dict[str, BackendInfo]:
-    """Check every model server the run will use, once each; raise BackendError on the first that fails."""
-    endpoints: dict[tuple[str, str | None], Endpoint] = {}
-    tools: dict[tuple[str, str | None], bool] = {}
+def preflight_endpoints(cells: list[Cell], settings: ProviderSettings, console: Console) -> dict[Endpoint, BackendInfo]:
+    """Check every endpoint (provider, model, base URL) the run will use, once each; raise BackendError on a failure."""
+    tools: dict[Endpoint, bool] = {}
     for cell in cells:
-        if cell.model != NO_MODEL:
-            key = (cell.model, cell.base_url)
-            endpoints[key] = Endpoint.parse(cell.model, cell.base_url)
-            tools[key] = tools.get(key, False) or get_agent(cell.agent).uses_tools
-    if not endpoints:
+        if cell.endpoint is not None:
+            tools[cell.endpoint] = tools.get(cell.endpoint, False) or get_agent(cell.agent).uses_tools
+    if not tools:
         return {}
 
     async def check_all() -> list[BackendInfo]:
-        checks = (preflight(endpoint, settings, tools=tools[key]) for key, endpoint in endpoints.items())
-        return list(await asyncio.gather(*checks))
+        return list(await asyncio.gather(*(preflight(endpoint, settings, tools=t) for endpoint, t in tools.items())))
 
-    infos = asyncio.run(check_all())
-    for endpoint, info in zip(endpoints.values(), infos, strict=True):
+    backends = dict(zip(tools, asyncio.run(check_all()), strict=True))
+    for endpoint, info in backends.items():
         facts = ", ".join(f"{k} {v}" for k, v in info.as_dict().items() if k in _SHOWN_FACTS and v)
         console.print(f"preflight {endpoint.model} at {endpoint.base_url}: ok" + (f" ({facts})" if facts else ""))
-    return {endpoint.model: info for endpoint, info in zip(endpoints.values(), infos, strict=True)}
+    return backends
+
+
+def backends_by_name(backends: Mapping[Endpoint, BackendInfo]) -> dict[str, dict[str, Any]]:
+    """Preflight facts for the run's manifest, by `provider/name` (with ` at URL` where a model is at two servers)."""
+    urls = Counter(endpoint.model for endpoint in backends)
+    return {
+        endpoint.model if urls[endpoint.model] == 1 else f"{endpoint.model} at {endpoint.base_url}": info.as_dict()
+        for endpoint, info in backends.items()
+    }

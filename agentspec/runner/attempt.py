@@ -24,7 +24,7 @@ from agentspec.failures import ERROR_KINDS, FailureKind
 from agentspec.runner.complexity import Measurement, definition_line, measure, scaling_finding
 from agentspec.runner.grade import Grade
 from agentspec.runner.grading_copy import grade_snapshot
-from agentspec.runner.plan import NO_MODEL, Attempt
+from agentspec.runner.plan import Attempt
 from agentspec.runner.review_bounded import review_bounded
 from agentspec.runner.snapshot import Snapshot, changed_paths, take_snapshot
 from agentspec.runner.testset import VOIDING_KINDS, TestSet, Unmet
@@ -46,8 +46,8 @@ class AttemptContext:
     keep_workspaces: bool = False
     # Past the agent's own time limit, the runner stops waiting for it after this much grace.
     agent_grace_s: float = 30.0
-    # The served context per model (preflight's `context_length`), handed to harnesses as their window.
-    context_windows: Mapping[str, int] = field(default_factory=dict)
+    # The served context per endpoint (preflight's `context_length`), handed to harnesses as their window.
+    context_windows: Mapping[Endpoint, int] = field(default_factory=dict)
 
 
 class StepFailed(Exception):
@@ -129,8 +129,8 @@ async def _steps(attempt: Attempt, agent: Agent, context: AttemptContext, root: 
         for folder in (scratch, root / "artifacts"):
             folder.mkdir(parents=True)
         make_workspace(attempt.spec, workspace)
-        endpoint = Endpoint.parse(attempt.model, attempt.base_url) if attempt.model != NO_MODEL else None
-        window = context.context_windows.get(attempt.model)
+        endpoint = attempt.endpoint
+        window = context.context_windows.get(endpoint) if endpoint is not None else None
         task = AgentTask(attempt.spec, workspace, scratch / "agent", context.sandbox, endpoint, window)
         task.scratch.mkdir()
     done.result = await _act(agent, task, context.agent_grace_s)

@@ -6,37 +6,56 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from agentspec.providers.endpoint import Endpoint
 from agentspec.spec.model import Spec
 
+# How an attempt without a model names its model in keys, records and reports.
 NO_MODEL = "-"
+
+
+def model_label(endpoint: Endpoint | None) -> str:
+    """`provider/name`, or `-` for no model: the model as keys, records and reports spell it."""
+    return endpoint.model if endpoint is not None else NO_MODEL
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One agent with one model (or none), tried `trials` times on every spec."""
+    """One agent with one model endpoint (or none), tried `trials` times on every spec."""
 
     agent: str
-    model: str = NO_MODEL
-    base_url: str | None = None
+    endpoint: Endpoint | None = None
     trials: int = 1
     # What a worker must offer to run these attempts on a cluster, e.g. (("claude", 1.0),); not part of the key.
     resources: tuple[tuple[str, float], ...] = ()
 
+    @property
+    def model(self) -> str:
+        """The model as `provider/name`, `-` for none."""
+        return model_label(self.endpoint)
+
 
 @dataclass(frozen=True)
 class Attempt:
-    """One (spec, agent, model, trial)."""
+    """One (spec, agent, endpoint, trial)."""
 
     spec: Spec
     agent: str
-    model: str
+    endpoint: Endpoint | None
     trial: int
-    base_url: str | None = None
     resources: tuple[tuple[str, float], ...] = ()
 
     @property
+    def model(self) -> str:
+        """The model as `provider/name`, `-` for none."""
+        return model_label(self.endpoint)
+
+    @property
     def key(self) -> str:
-        """Stable identity: the spec's content hash, the agent, the model and the trial number."""
+        """Stable identity: the spec's content hash, the agent, the model and the trial number.
+
+        The base URL is not part of it (a model moved to another server is the same attempt), and the
+        bytes hashed are those of every earlier version, so existing results stores resume.
+        """
         raw = "\0".join([self.spec.id, self.spec.content_hash(), self.agent, self.model, str(self.trial)])
         return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
@@ -47,5 +66,5 @@ def plan(specs: Sequence[Spec], cells: Iterable[Cell]) -> list[Attempt]:
     for cell in cells:
         for trial in range(1, cell.trials + 1):
             for spec in specs:
-                attempts.append(Attempt(spec, cell.agent, cell.model, trial, cell.base_url, cell.resources))
+                attempts.append(Attempt(spec, cell.agent, cell.endpoint, trial, cell.resources))
     return attempts

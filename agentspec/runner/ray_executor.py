@@ -5,6 +5,8 @@ concurrency and per-endpoint gates for as long as a task is out, and records wha
 every task is submitted by this one process, a model server capped at N attempts never has more than
 N in flight, whichever nodes they run on.
 
+- **Endpoints**: each attempt carries its endpoint as parsed on the driver, base URL included, so workers
+  call the server the driver's preflight checked, whatever their own environment says.
 - **Placement**: a task asks for `num_cpus` CPUs plus the attempt's `resources` (from its matrix entry,
   e.g. ``{claude = 1}`` for the node with the Claude Code CLI, or a resource only the node hosting a
   model server offers).
@@ -24,16 +26,15 @@ import os
 import socket
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from agentspec.agents.base import Agent, Endpoint
+from agentspec.agents.base import Agent
 from agentspec.errors import UsageError, UserError
 from agentspec.runner.attempt import AttemptContext
 from agentspec.runner.executor import Executor
-from agentspec.runner.plan import NO_MODEL, Attempt
+from agentspec.runner.plan import Attempt
 from agentspec.runner.remote import AttemptJob, ShippedAttempt, lost, run_job
 from agentspec.runner.testset import TestSet
 from agentspec.store.sqlite import AttemptRecord
@@ -138,9 +139,6 @@ class RayExecutor(Executor):
     ) -> tuple[AttemptRecord, Path]:
         """Run `attempt` as a Ray task and stage what it ships back under `context.work_root / attempt.key`."""
         ray = self._connected()
-        if attempt.model != NO_MODEL:
-            # Workers call the server the driver's preflight checked, whatever their own environment says.
-            attempt = replace(attempt, base_url=Endpoint.parse(attempt.model, attempt.base_url).base_url)
         started = time.perf_counter()
         ref = self._remote.options(
             name=f"{TASK_PREFIX}:{attempt.spec.id}:{attempt.agent}:{attempt.trial}",

@@ -13,11 +13,11 @@ import os
 import shutil
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentspec.agents.base import Agent
+from agentspec.agents.base import Agent, Endpoint
 from agentspec.failures import FailureKind
 from agentspec.runner.attempt import AttemptContext, Reviewer, run_attempt
 from agentspec.runner.plan import Attempt
@@ -41,6 +41,7 @@ class AttemptJob:
         reviewer: The review step, or None.
         agent_grace_s: Past the agent's time limit, how long to wait for it.
         test_set: The tests the reference defines for the spec version, graded once by the driver.
+        context_windows: The served context per endpoint, from the driver's preflight.
     """
 
     attempt: Attempt
@@ -50,12 +51,22 @@ class AttemptJob:
     reviewer: Reviewer | None
     agent_grace_s: float
     test_set: TestSet | None
+    context_windows: Mapping[Endpoint, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, attempt: Attempt, agent: Agent, context: AttemptContext, test_set: TestSet | None) -> AttemptJob:
         """The job for `attempt`, as the driver's `context` would run it."""
         sandbox = context.sandbox
-        return cls(attempt, agent, sandbox.mode, sandbox.limits, context.reviewer, context.agent_grace_s, test_set)
+        return cls(
+            attempt,
+            agent,
+            sandbox.mode,
+            sandbox.limits,
+            context.reviewer,
+            context.agent_grace_s,
+            test_set,
+            dict(context.context_windows),
+        )
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,9 @@ def run_job(job: AttemptJob, worker: Mapping[str, Any] | None = None) -> Shipped
     work_root = make_work_root()
     try:
         sandbox = Sandbox(job.sandbox_mode, job.sandbox_limits)
-        context = AttemptContext(sandbox, work_root, job.reviewer, agent_grace_s=job.agent_grace_s)
+        context = AttemptContext(
+            sandbox, work_root, job.reviewer, agent_grace_s=job.agent_grace_s, context_windows=job.context_windows
+        )
         record, artifacts = asyncio.run(run_attempt(job.attempt, job.agent, context, job.test_set))
         record.details["worker"] = {"host": socket.gethostname(), "pid": os.getpid(), **(worker or {})}
         return ShippedAttempt(record, pack(artifacts))

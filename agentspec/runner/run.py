@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentspec.agents.base import Agent
+from agentspec.agents.base import Agent, Endpoint
 from agentspec.errors import UserError
 from agentspec.failures import FailureKind, is_retryable
 from agentspec.runner.attempt import AttemptContext, Reviewer, describe, error_record
 from agentspec.runner.check import complete, grade_starter_and_reference
 from agentspec.runner.executor import Executor, LocalExecutor
-from agentspec.runner.plan import Attempt
+from agentspec.runner.plan import NO_MODEL, Attempt
 from agentspec.runner.provenance import attempt_provenance
 from agentspec.runner.review_step import review_changed_files
 from agentspec.runner.sweep import make_work_root, sweep_stale_work_dirs
@@ -69,7 +69,8 @@ class Runner:
     retry_errors: bool = False
     on_progress: Progress | None = None
     agent_grace_s: float = 30.0
-    backends: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Preflight facts per endpoint (provider, model, base URL), stored on each of its attempts.
+    backends: Mapping[Endpoint, Mapping[str, object]] = field(default_factory=dict)
     executor: Executor = field(default_factory=LocalExecutor)
     _endpoint_gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False)
     _test_sets: dict[str, asyncio.Task[TestSet]] = field(default_factory=dict, init=False)
@@ -100,7 +101,7 @@ class Runner:
                 async with gate, self._endpoint_gate(attempt):
                     record, artifacts = await self._run_one(attempt, work_root)
                 record.run_id = run.id
-                record.backend = dict(self.backends.get(attempt.model, {}))
+                record.backend = dict(self.backends.get(attempt.endpoint, {})) if attempt.endpoint else {}
                 if not record.backend and isinstance(record.details.get("backend"), dict):
                     record.backend = dict(record.details["backend"])  # described by the agent itself
                 record.provenance = attempt_provenance(attempt.agent, record.details, record.backend)
@@ -127,7 +128,8 @@ class Runner:
         return outcome
 
     def _endpoint_gate(self, attempt: Attempt) -> asyncio.Semaphore:
-        key = attempt.base_url or attempt.model
+        # One gate per server, whichever models it serves; attempts without a model share one.
+        key = attempt.endpoint.base_url if attempt.endpoint is not None else NO_MODEL
         if key not in self._endpoint_gates:
             self._endpoint_gates[key] = asyncio.Semaphore(self.endpoint_cap or self.concurrency)
         return self._endpoint_gates[key]
@@ -140,7 +142,7 @@ class Runner:
             return error_record(
                 attempt, FailureKind.GRADING_ERROR, f"grading the starter and reference: {describe(exc)}"
             ), None
-        windows = {m: n for m, b in self.backends.items() if isinstance(n := b.get("context_length"), int)}
+        windows = {e: n for e, b in self.backends.items() if isinstance(n := b.get("context_length"), int)}
         context = AttemptContext(
             self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s, context_windows=windows
         )

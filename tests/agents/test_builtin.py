@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from agentspec.agents.builtin import BuiltinAgent
-from agentspec.providers import ProviderSettings, Timeouts
+from agentspec.providers import Endpoint, ProviderSettings, Timeouts
 from agentspec.runner.plan import Attempt, Cell, plan
 from agentspec.runner.run import Runner
 from agentspec.sandbox import Sandbox
@@ -98,7 +98,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
         for label, stream in STREAMS.items():
             agents[f"builtin-{label}"] = _agent(stream)
             cells = [
-                Cell(f"builtin-{label}", f"{p}/{m}", server.base_urls[p])
+                Cell(f"builtin-{label}", Endpoint.parse(f"{p}/{m}", server.base_urls[p]))
                 for p in PROVIDERS
                 for m in ("reference", "nop")
             ]
@@ -106,12 +106,16 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
             for fault, (model, header, changes, _) in FAULTS.items():
                 key = f"builtin-{fault}-{label}"
                 agents[key] = _agent(stream, header, **changes)
-                attempts += plan([fault_spec], [Cell(key, f"{p}/{model}", server.base_urls[p]) for p in PROVIDERS])
+                attempts += plan(
+                    [fault_spec], [Cell(key, Endpoint.parse(f"{p}/{model}", server.base_urls[p])) for p in PROVIDERS]
+                )
         agents["builtin-limits"] = _agent(True, "latency=0.6")
         agents["builtin-fast"] = _agent(True)
         limited = [_limited(fault_spec, turns=1), _limited(fault_spec, tokens=100)]
-        attempts += plan(limited, [Cell("builtin-fast", "ollama/reference", server.url)])
-        attempts += plan([_limited(fault_spec, time_s=0.3)], [Cell("builtin-limits", "ollama/reference", server.url)])
+        attempts += plan(limited, [Cell("builtin-fast", Endpoint.parse("ollama/reference", server.url))])
+        attempts += plan(
+            [_limited(fault_spec, time_s=0.3)], [Cell("builtin-limits", Endpoint.parse("ollama/reference", server.url))]
+        )
         with Store(results) as store:
             runner = Runner(store, Sandbox(), dict(agents), concurrency=6, agent_grace_s=5.0)
             ran = asyncio.run(runner.run(attempts, "pytest", {}))

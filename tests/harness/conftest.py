@@ -86,7 +86,7 @@ def attempt_with_artifacts(
 ) -> tuple[AttemptRecord, Path]:
     """Run one attempt in-process; return its record and its artifacts folder (transcript.json, diff.patch)."""
     context = AttemptContext(Sandbox("auto"), root, agent_grace_s=30.0)
-    return asyncio.run(run_attempt(Attempt(spec, agent.name, model, 1, base_url), agent, context))
+    return asyncio.run(run_attempt(Attempt(spec, agent.name, Endpoint.parse(model, base_url), 1), agent, context))
 
 
 def act(agent: Agent, spec: Spec, model: str, base_url: str, root: Path) -> AgentResult:

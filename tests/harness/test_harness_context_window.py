@@ -116,8 +116,9 @@ def test_the_runner_hands_preflights_served_context_to_the_agent(spec: Spec, tmp
             seen.append(task.context_window)
             return AgentResult()
 
-    backends: dict[str, dict[str, object]] = {"ollama/served": {"context_length": 6144}}
-    cells = [Cell("recorder", "ollama/served", "http://127.0.0.1:1"), Cell("recorder", "ollama/other", None)]
+    served = Endpoint.parse("ollama/served", "http://127.0.0.1:1")
+    backends: dict[Endpoint, dict[str, object]] = {served: {"context_length": 6144}}
+    cells = [Cell("recorder", served), Cell("recorder", Endpoint.parse("ollama/other", "http://127.0.0.1:1"))]
     with Store(tmp_path / "results") as store:
         runner = Runner(store, Sandbox("none"), {"recorder": Recorder()}, backends=backends, reviewer=None)
         asyncio.run(runner.run(plan([spec], cells), "pytest", {}))

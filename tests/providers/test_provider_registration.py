@@ -56,8 +56,8 @@ def test_a_registered_provider_runs_an_attempt_through_the_builtin_agent(registe
     with serve_in_thread([spec]) as server, Store(tmp_path / "results") as store:
         agent = BuiltinAgent(ProviderSettings(stream=True))
         cells = [
-            Cell("builtin", "labserver/reference", f"{server.url}/v1"),
-            Cell("builtin", "labserver/nop", f"{server.url}/v1"),
+            Cell("builtin", Endpoint.parse("labserver/reference", f"{server.url}/v1")),
+            Cell("builtin", Endpoint.parse("labserver/nop", f"{server.url}/v1")),
         ]
         runner = Runner(store, Sandbox(), {"builtin": agent}, concurrency=2)
         outcome = asyncio.run(runner.run(plan([spec], cells), "pytest", {}))

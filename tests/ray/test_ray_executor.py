@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.builtin import BuiltinAgent
+from agentspec.providers import Endpoint
 from agentspec.runner.plan import Cell, plan
 from agentspec.runner.ray_executor import RayExecutor
 from agentspec.runner.run import Runner
@@ -84,7 +85,7 @@ def test_the_endpoint_cap_holds_across_the_cluster(tmp_path: Path, cluster: Loca
         faults=Faults(latency=LATENCY),
         on_request=lambda r: answered.append(time.monotonic()) if r.stream is not None else None,
     ) as server:
-        attempts = plan(specs[:3], [Cell("builtin", "ollama/reference", server.url)])
+        attempts = plan(specs[:3], [Cell("builtin", Endpoint.parse("ollama/reference", server.url))])
         with Store(tmp_path) as store, RayExecutor(cluster.address) as executor:
             agents = {"builtin": BuiltinAgent()}
             runner = Runner(store, Sandbox(), agents, concurrency=2, endpoint_cap=1, executor=executor)

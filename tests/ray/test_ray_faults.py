@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any
 
 from agentspec.agents.builtin import BuiltinAgent
-from agentspec.providers import ProviderSettings
+from agentspec.providers import Endpoint, ProviderSettings
 from agentspec.runner.plan import Cell, plan
 from agentspec.runner.ray_executor import RayExecutor
 from agentspec.runner.run import Runner
@@ -72,7 +72,7 @@ class Killer(threading.Thread):
 def slow_run(cluster: LocalCluster, server: ModelServer, results: Path, max_retries: int) -> list[AttemptRecord]:
     """Two builtin attempts whose every model call takes a second, one of whose workers is killed mid-way."""
     agent = BuiltinAgent(ProviderSettings(headers={FAULT_HEADER: "latency=1.0"}))
-    attempts = plan(load_specs(TWO), [Cell("builtin", "ollama/reference", server.url)])
+    attempts = plan(load_specs(TWO), [Cell("builtin", Endpoint.parse("ollama/reference", server.url))])
     with Store(results) as store, RayExecutor(cluster.address, max_retries=max_retries) as executor:
         runner = Runner(store, Sandbox(), {"builtin": agent}, concurrency=2, executor=executor)
         outcome = asyncio.run(runner.run(attempts, "pytest", {}))
