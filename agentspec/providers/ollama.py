@@ -21,6 +21,7 @@ from agentspec.providers.classify import TransientError, stream_error
 from agentspec.providers.exchange import HttpProvider
 from agentspec.providers.http import HttpClient, StreamClock
 from agentspec.providers.settings import ProviderSettings
+from agentspec.providers.truncation import PromptWatch
 from agentspec.providers.wire import function_tools, ndjson, stop_reason, tool_call
 
 DEFAULT_PORT = 11434
@@ -58,6 +59,20 @@ class OllamaProvider(HttpProvider):
             headers,
             "is Ollama running? Start it with `ollama serve`, or point OLLAMA_HOST or --base-url at it",
         )
+        self._prompts = PromptWatch()
+
+    async def chat(self, messages: Sequence[Message], tools: Sequence[ToolSpec], *, stream: bool) -> Reply:
+        """One `/api/chat` exchange; a prompt Ollama silently cut to fit its context is `context_truncated`."""
+        reply = await super().chat(messages, tools, stream=stream)
+        truncated = self._prompts.check(messages, tools, reply.usage.input_tokens)
+        if truncated is not None:
+            raise BackendError(
+                f"Ollama at {self.http.base_url} cut the prompt of {self.model!r} to fit its context without an "
+                f"error: {truncated}. Give the model a larger context (OLLAMA_CONTEXT_LENGTH, or num_ctx in its "
+                "Modelfile)",
+                failure_kind="context_truncated",
+            )
+        return reply
 
     def body(self, messages: Sequence[Message], tools: Sequence[ToolSpec], stream: bool) -> dict[str, Any]:
         """The `/api/chat` request body."""
@@ -201,7 +216,9 @@ def _reply(data: dict[str, Any]) -> Reply:
             call_id = str(call.get("id") or f"call_{number}")
             calls.append(tool_call(call_id, str(function.get("name") or ""), function.get("arguments")))
     raw = data.get("done_reason")
-    usage = Usage(int(data.get("prompt_eval_count") or 0), int(data.get("eval_count") or 0))
+    # prompt_eval_count is the whole prompt, its cached part (prompt_eval_cached_count) included.
+    cached = int(data.get("prompt_eval_cached_count") or 0)
+    usage = Usage(int(data.get("prompt_eval_count") or 0), int(data.get("eval_count") or 0), cached)
     thinking = message.get("thinking") or ""
     reply_message = Message("assistant", message.get("content") or "", tuple(calls), thinking=thinking)
     return Reply(reply_message, stop_reason(raw, bool(calls)), raw, usage)
