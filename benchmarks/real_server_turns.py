@@ -1,7 +1,7 @@
 """agentspec's own time per model turn against a real llama.cpp server, beside the server's time.
 
-Starts the real-server tier's llama-server (SmolLM2-135M, scripts/start-llama-server.sh; the first start
-provisions it), runs the builtin agent on the validators spec for a few turns at concurrency 1 and 2, and
+Starts the real-server tier's llama.cpp server (SmolLM2-135M through xllamacpp, tests/real_server/llama.py; the
+first start provisions it), runs the builtin agent on the validators spec for a few turns at concurrency 1 and 2, and
 prints per turn: the whole turn, the request (the server's time as the client sees it: prompt processing and
 generation), the tools run in the sandbox, and what is left: agentspec's own time (building the request,
 reading the reply, the loop). Target: agentspec's share under 5% of the turn.

@@ -135,7 +135,7 @@ def _version(executable: str, env: dict[str, str] | None) -> str:
                     [executable, "--version"],
                     capture_output=True,
                     text=True,
-                    timeout=15,
+                    timeout=90,  # aider's imports alone take over 15 s on a loaded 2-core machine
                     stdin=subprocess.DEVNULL,
                     env=env,
                 )

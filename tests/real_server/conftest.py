@@ -1,7 +1,9 @@
 """Fixtures of the real-server tier: a real llama.cpp server with SmolLM2-135M, provisioned once and reused.
 
-A provisioning or start-up failure is a test error that names the step (never a skip): `.ci/run`
-provisions the cache folder before the tests, so here it is only ever checked, not downloaded.
+One server for the whole session (two slots of 8192 tokens, run as `llama.py` describes) and one with a
+768-token context for the module that needs it. A provisioning or start-up failure is a test error that
+names the step (never a skip): `.ci/run` provisions the cache folder before the tests, so here it is
+normally only checked, not downloaded.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from tests.real_server.llama import LlamaServer, ProvisionError, start
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test of this tier carries the `real_server` marker (deselected by default, see pyproject.toml)."""
+    """Every test of this tier carries the `real_server` marker (`-m real_server` runs the tier alone)."""
     for item in items:
         if "real_server" in item.nodeid.split("/"):
             item.add_marker(pytest.mark.real_server)
