@@ -68,7 +68,7 @@ class ConfigError(UserError):
 class BackendError(UserError):
     """A model endpoint cannot be used: unreachable, model missing, no tool support."""
 
-    def __init__(self, message: str, *, failure_kind: str = FailureKind.BACKEND_ERROR) -> None:
+    def __init__(self, message: str, *, failure_kind: FailureKind = FailureKind.BACKEND_ERROR) -> None:
         self.failure_kind = failure_kind
         super().__init__(message)
 

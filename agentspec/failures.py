@@ -12,11 +12,16 @@ first: is this the model's doing, the harness's, the machine's, or a verdict tha
 
 A kind not listed here (a newer agentspec's, or a harness's own) is `model` unless its outcome was
 `error`, in which case it is `infrastructure`: an unknown error is never blamed on the model.
+
+In code a kind is a `FailureKind` member, never a bare string, so that mypy rejects a misspelt one; a
+kind agentspec did not make (a `command:` agent's own, a newer store's) is wrapped as a `ForeignKind`
+by `as_kind`, which is how records and agent results are typed: `Kind = FailureKind | ForeignKind`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NewType, TypeAlias
 
 
 class Category(StrEnum):
@@ -63,6 +68,19 @@ class FailureKind(StrEnum):
     def category(self) -> Category:
         """Whose failure this kind is."""
         return _CATEGORIES[self]
+
+
+# A failure kind agentspec does not define: a harness's own, or one read from a newer agentspec's store.
+ForeignKind = NewType("ForeignKind", str)
+Kind: TypeAlias = FailureKind | ForeignKind
+
+
+def as_kind(value: str) -> Kind:
+    """A kind read from outside the code (a stored record, an agent's JSON): the member when agentspec knows it."""
+    try:
+        return FailureKind(value)
+    except ValueError:
+        return ForeignKind(value)
 
 
 _CATEGORIES: dict[FailureKind, Category] = {

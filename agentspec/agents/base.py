@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from agentspec.errors import UsageError
+from agentspec.failures import Kind, as_kind
 from agentspec.providers import Endpoint as Endpoint
 from agentspec.sandbox import Sandbox
 from agentspec.spec.model import Limits, Spec
@@ -47,8 +48,13 @@ class AgentResult:
     tokens_out: int = 0
     duration_s: float = 0.0
     error: str | None = None
-    failure_kind: str | None = None
+    failure_kind: Kind | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A `command:` agent's JSON or a user's parser may give the kind as text.
+        if isinstance(self.failure_kind, str):
+            self.failure_kind = as_kind(self.failure_kind)
 
 
 class Agent(ABC):

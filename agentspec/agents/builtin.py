@@ -135,7 +135,7 @@ class BuiltinAgent(Agent):
         if task.limits.max_tokens is not None:
             settings = replace(settings, max_tokens=task.limits.max_tokens)  # the spec's own reply limit wins
         details: dict[str, Any] = {"provider": self._settings_facts(task, settings)}
-        kind: str | None = None
+        kind: FailureKind | None = None
         error: str | None = None
         try:
             async with provider_for(task.endpoint, settings) as provider:
@@ -198,7 +198,9 @@ class BuiltinAgent(Agent):
             self.backends[key] = info
         return self.backends[key]
 
-    async def _loop(self, provider: Provider, task: AgentTask, progress: _Progress) -> tuple[str | None, str | None]:
+    async def _loop(
+        self, provider: Provider, task: AgentTask, progress: _Progress
+    ) -> tuple[FailureKind | None, str | None]:
         """Turn after turn until the model is done or a limit is hit; the failure kind and error, if any."""
         limits = task.limits
         messages = [Message("system", self.options.system_prompt), Message("user", task.instructions)]

@@ -97,7 +97,7 @@ def claude_result(done: Completed) -> AgentResult:
     return result
 
 
-def _failure(final: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> tuple[str | None, str | None]:
+def _failure(final: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> tuple[str | None, FailureKind | None]:
     errors = [str(e) for e in final.get("errors") or []]
     message = "; ".join(errors) or str(final.get("result") or "")
     subtype = final.get("subtype")

@@ -129,7 +129,7 @@ def _call_outputs(session: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def _failure(
     events: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]], outputs: Sequence[str]
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, FailureKind | None]:
     failed = next((e for e in reversed(events) if e.get("type") == "turn.failed"), None)
     if failed is not None:
         error = failed.get("error")

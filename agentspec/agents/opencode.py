@@ -99,7 +99,7 @@ def opencode_result(done: Completed) -> AgentResult:
 
 def _failure(
     events: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]], texts: Sequence[Mapping[str, Any]]
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, FailureKind | None]:
     errors = [e.get("error") for e in events if e.get("type") == "error"]
     if errors:
         data = errors[-1].get("data") if isinstance(errors[-1], dict) else None

@@ -20,7 +20,7 @@ TEXT_CALL = re.compile(
 TOOL_ID_REFUSED = re.compile(r"tool call id .{0,200}must be a-z, A-Z, 0-9, with a length of 9", re.IGNORECASE)
 
 
-def error_kind(message: str, status: int | None = None) -> str:
+def error_kind(message: str, status: int | None = None) -> FailureKind:
     """The failure kind of a server error a harness reported: `tool_format` for a refused tool call id."""
     return FailureKind.TOOL_FORMAT if TOOL_ID_REFUSED.search(message) else failure_kind(message, status)
 

@@ -31,7 +31,7 @@ _TOKEN_LIMIT = re.compile(r"has hit a token limit!")
 _TOKEN_LINE = re.compile(r"^(Input|Output|Total) tokens: ~([\d,]+) of ([\d,]+)", re.MULTILINE)
 
 
-def token_limit(text: str) -> tuple[str, dict[str, int]] | None:
+def token_limit(text: str) -> tuple[FailureKind, dict[str, int]] | None:
     """The failure kind and token counts of a harness's "hit a token limit" report in `text`, or None.
 
     aider prints the report when a reply stopped at a limit: `context_exceeded` when its advice is to
@@ -98,7 +98,7 @@ def payload_error(data: Any) -> str | None:
     return None
 
 
-def failure_kind(message: str, status: int | None = None) -> str:
+def failure_kind(message: str, status: int | None = None) -> FailureKind:
     """The failure kind of an error message: context_exceeded, no_tool_support, model_not_found or backend_error."""
     if _CONTEXT.search(message):
         return FailureKind.CONTEXT_EXCEEDED

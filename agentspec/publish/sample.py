@@ -24,7 +24,7 @@ from agentspec.spec.model import Spec
 from agentspec.store.sqlite import AttemptRecord, Store
 
 # (agent, model, pass probability, mean seconds, failure kind when failing)
-ENTRIES: tuple[tuple[str, str, float, float, str], ...] = (
+ENTRIES: tuple[tuple[str, str, float, float, FailureKind], ...] = (
     ("claude-code", "ollama/gemma4:31b", 0.95, 65.0, FailureKind.TESTS_FAILED),
     ("claude-code", "ollama/qwen3.5:27b", 0.9, 42.0, FailureKind.TESTS_FAILED),
     ("claude-code", "ollama/qwen3-coder-next:80b", 0.9, 45.0, FailureKind.MAX_TURNS),
@@ -137,7 +137,7 @@ def _transcript(rng: random.Random, instructions: str, final: dict[str, str], ho
     return messages
 
 
-def _entries(count: int) -> list[tuple[str, str, float, float, str]]:
+def _entries(count: int) -> list[tuple[str, str, float, float, FailureKind]]:
     """The first `count` sample entries; past `ENTRIES`, made-up models through the builtin agent."""
     extra = range(count - len(ENTRIES))
     made_up = [("builtin", f"ollama/sample-model-{n}:7b", 0.5, 30.0, FailureKind.TESTS_FAILED) for n in extra]
@@ -190,7 +190,7 @@ def _record(
     rng: random.Random,
     run_id: str,
     task_info: tuple[str, Spec | None, _Files],
-    entry: tuple[str, str, float, float, str],
+    entry: tuple[str, str, float, float, FailureKind],
     trial: int,
     instructions: str,
     hostile: bool,

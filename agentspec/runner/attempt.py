@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint
-from agentspec.failures import ERROR_KINDS, FailureKind
+from agentspec.failures import ERROR_KINDS, FailureKind, Kind
 from agentspec.runner.complexity import Measurement, definition_line, measure, scaling_finding
 from agentspec.runner.grade import Grade
 from agentspec.runner.grading_copy import grade_snapshot
@@ -53,7 +53,7 @@ class AttemptContext:
 class StepFailed(Exception):
     """A step of an attempt raised: the attempt's error, of `kind`, not the run's."""
 
-    def __init__(self, kind: str, cause: BaseException) -> None:
+    def __init__(self, kind: FailureKind, cause: BaseException) -> None:
         super().__init__(describe(cause))
         self.kind = kind
         self.detail = "".join(traceback.format_exception(cause))
@@ -66,7 +66,7 @@ def describe(exc: BaseException) -> str:
 
 
 @contextmanager
-def step(kind: str) -> Iterator[None]:
+def step(kind: FailureKind) -> Iterator[None]:
     """Turn any exception raised inside into `StepFailed(kind)` (cancellation passes through)."""
     try:
         yield
@@ -232,7 +232,7 @@ def _mark_error(record: AttemptRecord, failed: StepFailed) -> None:
     record.details = {**record.details, "step_traceback": failed.detail[-4000:]}
 
 
-def verdict(result: AgentResult, grade: Grade, unmet: list[Unmet] | None) -> tuple[str, str | None]:
+def verdict(result: AgentResult, grade: Grade, unmet: list[Unmet] | None) -> tuple[str, Kind | None]:
     """Passed when every required test passed (with no test set: when every test passed) and nothing voids the run."""
     voided = grade.failure_kind in VOIDING_KINDS
     passed = (not voided and not unmet) if unmet is not None else grade.passed
@@ -288,7 +288,7 @@ def _write_artifacts(folder: Path, starter: Mapping[str, str], done: _Progress) 
     (folder / "transcript.json").write_text(json.dumps(done.result.transcript, indent=1), encoding="utf-8")
 
 
-def error_record(attempt: Attempt, failure_kind: str, message: str) -> AttemptRecord:
+def error_record(attempt: Attempt, failure_kind: FailureKind, message: str) -> AttemptRecord:
     """The record of an attempt that could not run at all: `error` of `failure_kind`, with `message`."""
     return AttemptRecord(
         key=attempt.key,

@@ -45,7 +45,7 @@ class Grade:
     returncode: int | None
     duration_s: float
     output: str
-    failure_kind: str | None = None
+    failure_kind: FailureKind | None = None
     tampered: list[str] = field(default_factory=list)
 
     @property

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentspec.failures import Kind, as_kind
+
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,7 +83,7 @@ class AttemptRecord:
     model: str
     trial: int
     outcome: str
-    failure_kind: str | None
+    failure_kind: Kind | None
     tests_passed: int
     tests_total: int
     duration_s: float
@@ -114,6 +116,11 @@ class AttemptRecord:
     regraded: dict[str, Any] = field(default_factory=dict)
     # What the attempt ran on (agentspec.runner.provenance); empty in records made before it was kept.
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Stored records hold the kind as text: a kind agentspec knows becomes its FailureKind member again.
+        if isinstance(self.failure_kind, str):
+            self.failure_kind = as_kind(self.failure_kind)
 
     def as_dict(self) -> dict[str, Any]:
         """A plain dict, JSON-ready."""
