@@ -17,6 +17,7 @@ from agentspec.api.project import Project
 from agentspec.errors import ConfigError
 from agentspec.serve import serve_in_thread
 from agentspec.spec.suite import load_specs
+from agentspec.store.sqlite import Store
 from tests.conftest import SPECS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -102,3 +103,13 @@ def test_check_and_report_answer_as_the_commands_do(tmp_path: Path, monkeypatch:
     found = agentspec.report()
     assert [(r.agent, r.outcome) for r in found.records] == [("none", "failed")]
     assert found.pass_rate == 0.0 and '"attempts"' in found.json()
+
+
+def test_a_named_results_folder_does_not_read_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "agentspec.toml").write_text("[run\n")
+    with Store(tmp_path / "named"):
+        pass
+    assert agentspec.report(tmp_path / "named").records == []
+    with pytest.raises(ConfigError, match="agentspec.toml:1"):
+        agentspec.report()

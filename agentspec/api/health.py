@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentspec.api.project import Project
+from agentspec.api.project import Project, sandbox_mode
 from agentspec.runner.check import Health, check_specs
 from agentspec.sandbox import Sandbox
 from agentspec.sandbox.command import Mode
@@ -48,6 +48,6 @@ def check(
         UserError: A spec that does not load, or a sandbox mode this machine cannot honour.
     """
     specs = load_specs([Path(p) for p in paths])
-    confinement = Sandbox((project or Project.find()).sandbox_mode(sandbox))
+    confinement = Sandbox(sandbox_mode(sandbox, project))
     health = asyncio.run(check_specs(specs, confinement, max(1, concurrency), max(1, repeat)))
     return SuiteHealth(health, confinement.mode)

@@ -44,3 +44,13 @@ class Project:
     def sandbox_mode(self, given: Mode | None = None) -> Mode:
         """`given`, else `[run].sandbox`, else `auto`."""
         return first(given, self.config.run.sandbox) or "auto"
+
+
+def results_folder(given: Path | None, project: Project | None = None) -> Path:
+    """`given`, else the project's (found only when needed: a broken config does not stop `--results DIR`)."""
+    return given if given is not None else (project or Project.find()).results_folder()
+
+
+def sandbox_mode(given: Mode | None, project: Project | None = None) -> Mode:
+    """`given`, else the project's (found only when needed), else `auto`."""
+    return given if given is not None else (project or Project.find()).sandbox_mode()

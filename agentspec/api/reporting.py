@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentspec.api.project import Project
+from agentspec.api.project import Project, results_folder
 from agentspec.errors import UsageError
 from agentspec.selection import selects
 from agentspec.store import report as render
@@ -65,7 +65,7 @@ def report(
     Raises:
         UsageError: No results store there, or no such run in it.
     """
-    folder = (project or Project.find()).results_folder(Path(results) if results is not None else None)
+    folder = results_folder(Path(results) if results is not None else None, project)
     with open_results(folder) as store:
         return Report(select_records(store, folder, run, tasks), _run(store, folder, run))
 

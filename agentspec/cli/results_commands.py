@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from agentspec.api.project import Project
+from agentspec.api.project import results_folder, sandbox_mode
 from agentspec.api.reporting import open_results as open_store
 from agentspec.api.reporting import select_records
 from agentspec.errors import UsageError
@@ -50,7 +50,7 @@ def add_commands(commands: Any) -> None:
 
 def open_results(folder: Path | None) -> tuple[Path, Store]:
     """The results folder (`folder`, else the project config's, else results/) and its store, which must exist."""
-    resolved = Project.find().results_folder(folder)
+    resolved = results_folder(folder)
     return resolved, open_store(resolved)
 
 
@@ -73,7 +73,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from agentspec.store.bundle import BundleError, merge
 
     refused = 0
-    with Store(Project.find().results_folder(args.results)) as store:
+    with Store(results_folder(args.results)) as store:
         for path in args.bundles:
             try:
                 done = merge(store, path)
@@ -119,9 +119,8 @@ def cmd_regrade(args: argparse.Namespace) -> int:
 
         work_root = make_work_root()
         try:
-            results = asyncio.run(
-                regrade(store, specs, records, Sandbox(Project.find().sandbox_mode(args.sandbox)), work_root, show)
-            )
+            sandbox = Sandbox(sandbox_mode(args.sandbox))
+            results = asyncio.run(regrade(store, specs, records, sandbox, work_root, show))
         finally:
             remove_tree(work_root)
     changed = sum(1 for r in results if r.after is not None and r.after != r.before)

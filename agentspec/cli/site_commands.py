@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agentspec.api.project import Project
+from agentspec.api.project import results_folder
 
 
 def add_commands(commands: Any) -> None:
@@ -37,7 +37,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     from agentspec.publish import build_site  # MkDocs and its plugins: imported only to build
 
     built = build_site(
-        Project.find().results_folder(args.results),
+        results_folder(args.results),
         args.output,
         config_file=args.config,
         spec_paths=args.specs or [Path("specs")],
