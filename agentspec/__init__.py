@@ -32,9 +32,12 @@ _EXPORTS = {
     "ModelServer": "agentspec.serve",
     "Problem": "agentspec.errors",
     "Provider": "agentspec.providers.base",
+    "Report": "agentspec.api.reporting",
     "ProviderSettings": "agentspec.providers.settings",
     "ReviewConfig": "agentspec.review.config",
     "Rule": "agentspec.review.rule",
+    "RunObserver": "agentspec.api.observer",
+    "RunResult": "agentspec.api.evaluate",
     "Runner": "agentspec.runner.run",
     "Sandbox": "agentspec.sandbox",
     "SandboxError": "agentspec.errors",
@@ -42,10 +45,12 @@ _EXPORTS = {
     "Spec": "agentspec.spec.model",
     "SpecError": "agentspec.errors",
     "Store": "agentspec.store.sqlite",
+    "SuiteHealth": "agentspec.api.health",
     "TestFile": "agentspec.spec.model",
     "UsageError": "agentspec.errors",
     "UserError": "agentspec.errors",
     "build_site": "agentspec.publish",
+    "check": "agentspec.api.health",
     "get_agent": "agentspec.agents",
     "load_spec": "agentspec.spec.load",
     "load_specs": "agentspec.spec.suite",
@@ -55,8 +60,10 @@ _EXPORTS = {
     "preflight": "agentspec.providers",
     "register_agent": "agentspec.agents.base",
     "register_provider": "agentspec.providers.base",
+    "report": "agentspec.api.reporting",
     "review_paths": "agentspec.review",
     "review_source": "agentspec.review",
+    "run": "agentspec.api.evaluate",
     "serve_in_thread": "agentspec.serve",
 }
 
@@ -81,8 +88,11 @@ __all__ = [
     "Problem",
     "Provider",
     "ProviderSettings",
+    "Report",
     "ReviewConfig",
     "Rule",
+    "RunObserver",
+    "RunResult",
     "Runner",
     "Sandbox",
     "SandboxError",
@@ -90,11 +100,13 @@ __all__ = [
     "Spec",
     "SpecError",
     "Store",
+    "SuiteHealth",
     "TestFile",
     "UsageError",
     "UserError",
     "__version__",
     "build_site",
+    "check",
     "get_agent",
     "load_spec",
     "load_specs",
@@ -104,14 +116,20 @@ __all__ = [
     "preflight",
     "register_agent",
     "register_provider",
+    "report",
     "review_paths",
     "review_source",
+    "run",
     "serve_in_thread",
 ]
 
 if TYPE_CHECKING:
     from agentspec.agents import get_agent
     from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint, register_agent
+    from agentspec.api.evaluate import RunResult, run
+    from agentspec.api.health import SuiteHealth, check
+    from agentspec.api.observer import RunObserver
+    from agentspec.api.reporting import Report, report
     from agentspec.errors import (
         AgentspecError,
         BackendError,

@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "agentspec"
 # Top floor first. A package may import its own floor's packages and any floor below.
 FLOORS: list[set[str]] = [
     {"__init__", "__main__", "cli"},
+    {"api"},
     {"publish", "serve"},
     {"runner"},
     {"agents"},

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from pathlib import Path
 
-from rich.console import Console
-
-from agentspec.cli.run_setup import make_agents, preflight_endpoints
+from agentspec.api.cells import make_agents, preflight_endpoints
 from agentspec.providers import Endpoint, ProviderSettings
 from agentspec.runner.plan import Cell, plan
 from agentspec.runner.run import Runner
@@ -96,7 +93,7 @@ def test_one_model_at_two_servers_gets_two_preflights_and_two_backends(tmp_path:
         at_second = Endpoint.parse("ollama/reference", second.url)
         cells = [Cell("builtin", at_first), Cell("command:true {model}", at_second)]
         settings = ProviderSettings()
-        backends = preflight_endpoints(cells, settings, Console(file=io.StringIO()))
+        backends = preflight_endpoints(cells, settings)
         assert {e: info.base_url for e, info in backends.items()} == {at_first: first.url, at_second: second.url}
         assert all(any(r.path == "/api/show" for r in server.requests) for server in (first, second))
         agents = make_agents(cells, settings, backends)

@@ -6,16 +6,20 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from agentspec.api.project import results_folder, sandbox_mode
+from agentspec.api.reporting import open_results as open_store
+from agentspec.api.reporting import select_records
 from agentspec.errors import UsageError
-from agentspec.selection import selects
 from agentspec.store.sqlite import Store
+
+RESULTS_HELP = "results folder (default: [run].results of agentspec.toml, else results/)"
 
 
 def add_commands(commands: Any) -> None:
     """Register this module's subcommands."""
     export = commands.add_parser("export", help="write recorded attempts, with artifacts and specs, to a bundle")
     export.add_argument("-o", "--output", type=Path, required=True, help="the bundle file to write (.zip)")
-    export.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
+    export.add_argument("--results", type=Path, help=RESULTS_HELP)
     export.add_argument("--run", dest="run_id", help="only this run's attempts")
     export.add_argument(
         "--task", "-k", action="append", default=[], metavar="PATTERN", help="task id glob, tag:NAME or kind:NAME"
@@ -24,39 +28,39 @@ def add_commands(commands: Any) -> None:
 
     merge = commands.add_parser("merge", help="add bundles made by `agentspec export` to a results store")
     merge.add_argument("bundles", nargs="+", type=Path, metavar="BUNDLE", help="bundle files")
-    merge.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
+    merge.add_argument("--results", type=Path, help=RESULTS_HELP)
     merge.set_defaults(handler=cmd_merge)
 
     regrade = commands.add_parser(
         "regrade", help="grade stored final workspaces again against the specs' current tests (no agent runs)"
     )
     regrade.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec files or folders (current versions)")
-    regrade.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
+    regrade.add_argument("--results", type=Path, help=RESULTS_HELP)
     regrade.add_argument("--run", dest="run_id", help="only this run's attempts")
     regrade.add_argument(
         "--task", "-k", action="append", default=[], metavar="PATTERN", help="task id glob, tag:NAME or kind:NAME"
     )
-    regrade.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="how tests are confined")
+    regrade.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "none"],
+        help="how tests are confined (default: [run].sandbox, else auto)",
+    )
     regrade.set_defaults(handler=cmd_regrade)
 
 
-def open_results(folder: Path) -> Store:
-    """The results store in `folder`, which must exist."""
-    if not (folder / "results.sqlite").is_file():
-        raise UsageError(f"no results in {folder}/ (run `agentspec run` first, or pass --results DIR)")
-    return Store(folder)
+def open_results(folder: Path | None) -> tuple[Path, Store]:
+    """The results folder (`folder`, else the project config's, else results/) and its store, which must exist."""
+    resolved = results_folder(folder)
+    return resolved, open_store(resolved)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the selected attempts to a bundle."""
     from agentspec.store.bundle import export
 
-    with open_results(args.results) as store:
-        if args.run_id and args.run_id not in {r.id for r in store.runs()}:
-            raise UsageError(f"no run {args.run_id!r} in {args.results}/")
-        records = [
-            r for r in store.attempts(args.run_id) if selects(args.task, r.task, *spec_labels(store, r.spec_hash))
-        ]
+    folder, store = open_results(args.results)
+    with store:
+        records = select_records(store, folder, args.run_id, args.task)
         if not records:
             raise UsageError("no attempts match; nothing exported")
         count = export(store, records, args.output)
@@ -64,18 +68,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def spec_labels(store: Store, spec_hash: str) -> tuple[list[str], str | None]:
-    """The tags and kind of a recorded spec version (empty when the store does not hold it)."""
-    spec = store.spec(spec_hash) or {}
-    return list(spec.get("tags", [])), spec.get("kind")
-
-
 def cmd_merge(args: argparse.Namespace) -> int:
     """Merge each bundle; a bad bundle is refused whole and the others still merge."""
     from agentspec.store.bundle import BundleError, merge
 
     refused = 0
-    with Store(args.results) as store:
+    with Store(results_folder(args.results)) as store:
         for path in args.bundles:
             try:
                 done = merge(store, path)
@@ -104,14 +102,9 @@ def cmd_regrade(args: argparse.Namespace) -> int:
 
     specs = load_specs(args.paths)
     ids = {spec.id for spec in specs}
-    with open_results(args.results) as store:
-        if args.run_id and args.run_id not in {r.id for r in store.runs()}:
-            raise UsageError(f"no run {args.run_id!r} in {args.results}/")
-        records = [
-            r
-            for r in store.attempts(args.run_id)
-            if r.task in ids and selects(args.task, r.task, *spec_labels(store, r.spec_hash))
-        ]
+    folder, store = open_results(args.results)
+    with store:
+        records = [r for r in select_records(store, folder, args.run_id, args.task) if r.task in ids]
         if not records:
             raise UsageError("no recorded attempt of these specs matches; nothing to regrade")
 
@@ -126,7 +119,8 @@ def cmd_regrade(args: argparse.Namespace) -> int:
 
         work_root = make_work_root()
         try:
-            results = asyncio.run(regrade(store, specs, records, Sandbox(args.sandbox), work_root, show))
+            sandbox = Sandbox(sandbox_mode(args.sandbox))
+            results = asyncio.run(regrade(store, specs, records, sandbox, work_root, show))
         finally:
             remove_tree(work_root)
     changed = sum(1 for r in results if r.after is not None and r.after != r.before)

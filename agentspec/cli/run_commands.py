@@ -10,22 +10,19 @@ import argparse
 import json
 import shlex
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from agentspec.cli.display import make_console, print_summary
-from agentspec.cli.results_commands import spec_labels
-from agentspec.config import EXECUTORS, find_config
-from agentspec.errors import UsageError
-from agentspec.selection import selects
-from agentspec.store import report
-from agentspec.store.sqlite import Store
+from rich.console import Console
 
-HINT = (
-    "No agent or model given: running the reference solutions. To evaluate a model, name it: "
-    "--model ollama/qwen3.5:27b (Ollama), --model openai/NAME --base-url http://127.0.0.1:8000/v1 (vLLM), "
-    "with --agent claude-code or --agent aider to go through a harness."
-)
+from agentspec.api.observer import RunObserver
+from agentspec.api.reporting import report
+from agentspec.cli.display import AttemptProgress, make_console, print_summary
+from agentspec.config import EXECUTORS
+from agentspec.errors import UsageError
+from agentspec.store.report import attempt_json
+from agentspec.store.sqlite import AttemptRecord
 
 
 def add_commands(commands: Any) -> None:
@@ -38,7 +35,9 @@ def add_commands(commands: Any) -> None:
     run.add_argument("--trials", type=int, help="attempts per (spec, agent, model)")
     run.add_argument("--concurrency", type=int, help="attempts at once (default: one per core)")
     run.add_argument("--endpoint-concurrency", type=int, help="attempts at once against one model server")
-    run.add_argument("--results", type=Path, help="results folder (default: results/)")
+    run.add_argument(
+        "--results", type=Path, help="results folder (default: [run].results of agentspec.toml, else results/)"
+    )
     run.add_argument("--rerun", action="store_true", help="run attempts again even if already recorded")
     run.add_argument(
         "--retry-errors",
@@ -129,149 +128,63 @@ def gate(records: list[Any], fail_under: float | None) -> int:
     return 0
 
 
-def run_manifest(*, specs: Any, cells: Any, **settings: Any) -> dict[str, Any]:
-    """What a reader needs to reproduce a run: versions, specs, agents and models, limits, settings, machine."""
-    from agentspec.store.bundle import machine
-    from agentspec.version import __version__
+class TerminalObserver(RunObserver):
+    """What `agentspec run` shows while it runs: messages on stderr and a progress bar (a line per attempt in logs)."""
 
-    return {
-        "agentspec_version": __version__,
-        "machine": machine(),
-        "specs": {s.id: s.content_hash() for s in specs},
-        "limits": {s.id: s.limits.model_dump(mode="json") for s in specs},
-        "cells": [
-            {"agent": c.agent, "model": c.model, "base_url": c.endpoint and c.endpoint.base_url, "trials": c.trials}
-            for c in cells
-        ],
-        **settings,
-    }
+    def __init__(self, console: Console) -> None:
+        """Show everything on `console`."""
+        self.console = console
+        self.progress = AttemptProgress(console)
+
+    def message(self, text: str) -> None:
+        """Print one message."""
+        self.console.print(text)
+
+    def running(self, total: int) -> AbstractContextManager[None]:
+        """The progress bar, while `total` attempts run."""
+        return self.progress.live(total)
+
+    def finished(self, record: AttemptRecord) -> None:
+        """Count one recorded attempt."""
+        self.progress.update(record)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Plan, run and record the attempts; print the summary."""
-    import asyncio
-    from dataclasses import replace
+    """Plan, run and record the attempts (`agentspec.run`); print the summary."""
+    from agentspec.api.evaluate import RunInterrupted, run
 
-    from agentspec.cli.display import AttemptProgress
-    from agentspec.cli.run_setup import (
-        backends_by_name,
-        cells_to_run,
-        check_cells,
-        check_matrix,
-        make_agents,
-        plan_summary,
-        preflight_endpoints,
-    )
-    from agentspec.providers import ProviderSettings
-    from agentspec.runner.executors import make_executor
-    from agentspec.runner.plan import plan
-    from agentspec.runner.run import Runner
-    from agentspec.sandbox import Sandbox
-    from agentspec.spec.suite import load_specs
-
-    for flag in ("trials", "concurrency", "endpoint_concurrency", "max_tokens"):
-        value = getattr(args, flag)
-        if value is not None and value < 1:
-            raise UsageError(f"--{flag.replace('_', '-')} must be at least 1")
-    specs = [s for s in load_specs(args.paths) if selects(args.task, s.id, s.tags, s.kind)]
-    if not specs:
-        raise UsageError(f"no spec matches --task {' '.join(args.task)}")
-    found = find_config(Path.cwd())
-    config_path, config = found if found else (None, None)
-    if config_path and config and not (args.agent or args.model):
-        check_matrix(config_path, config)
-    cells, default = cells_to_run(args, config)
-    check_cells(cells)
-    console = make_console(stderr=True)
-    settings = ProviderSettings(stream=args.stream)
-    if args.max_tokens is not None:
-        settings = replace(settings, max_tokens=args.max_tokens)
-    backends = preflight_endpoints(cells, settings, console) if args.preflight else {}
-    agents = make_agents(cells, settings, backends, check_backend=args.preflight)
-    results = args.results or (config_path.parent / config.run.results if config_path and config else Path("results"))
-    sandbox = Sandbox(args.sandbox or (config.run.sandbox if config else "auto"))
-    executor = make_executor(
-        args.executor or ("ray" if args.ray_address else None) or (config.run.executor if config else "local"),
-        address=args.ray_address or (config.run.ray_address if config else None),
-        runtime_env=config.run.ray_runtime_env if config else None,
-    )
-    if default:
-        console.print(HINT)
-
-    attempts = plan(specs, cells)
-    with Store(results) as store:
-        progress = AttemptProgress(console)
-        runner = Runner(
-            store,
-            sandbox,
-            agents,
+    try:
+        result = run(
+            args.paths,
+            agent=args.agent,
+            model=args.model,
+            base_url=args.base_url,
+            trials=args.trials,
+            concurrency=args.concurrency,
+            endpoint_concurrency=args.endpoint_concurrency,
+            results=args.results,
+            tasks=args.task,
             rerun=args.rerun,
             retry_errors=args.retry_errors,
-            on_progress=progress.update,
-            endpoint_cap=args.endpoint_concurrency or (config.run.endpoint_concurrency if config else None),
-            backends={endpoint: info.as_dict() for endpoint, info in backends.items()},
-            executor=executor,
+            sandbox=args.sandbox,
+            executor=args.executor,
+            ray_address=args.ray_address,
+            stream=args.stream,
+            check_endpoints=args.preflight,
+            max_tokens=args.max_tokens,
+            observer=TerminalObserver(make_console(stderr=True)),
+            command=shlex.join(["agentspec", *sys.argv[1:]]),
         )
-        todo = runner.pending(attempts)
-        if not todo:
-            console.print(
-                f"Nothing new to run: all {len(attempts)} attempts are already recorded in {results}/ "
-                "(use --rerun to run them again)."
-            )
-        else:
-            executor.connect()
-            wanted = args.concurrency or (config.run.concurrency if config else None)
-            runner.concurrency = wanted or executor.capacity() or runner.concurrency
-            skipped = len(attempts) - len(todo)
-            console.print(
-                f"Running {len(todo)} attempt{'s' * (len(todo) != 1)} ({plan_summary(len(specs), cells)}), "
-                f"concurrency {runner.concurrency}, sandbox {sandbox.mode}"
-                + (f", executor {executor.name}" if executor.name != "local" else "")
-                + (f"; {skipped} already recorded, skipped" if skipped else "")
-            )
-            command = shlex.join(["agentspec", *sys.argv[1:]])
-            details = run_manifest(
-                specs=specs,
-                cells=cells,
-                sandbox=sandbox.mode,
-                stream=args.stream,
-                executor=executor.name,
-                backends=backends_by_name(backends),
-            )
-            try:
-                with progress.live(len(todo)):
-                    asyncio.run(runner.run(todo, command, details))
-            except KeyboardInterrupt:
-                recorded = len(store.finished_keys([a.key for a in attempts]))
-                # Under --rerun the same command would start every attempt over, so say what resumes.
-                again = "Run it again without --rerun" if args.rerun else "Run the same command again"
-                console.print(
-                    f"Interrupted: {recorded} of {len(attempts)} attempts are recorded in {results}/. "
-                    f"{again} to resume."
-                )
-                return 130
-            finally:
-                executor.close()
-        keys = {a.key for a in attempts}
-        records = [r for r in store.attempts() if r.key in keys]
-    print_summary(make_console(), records)
-    return gate(records, args.fail_under)
+    except RunInterrupted:
+        return 130  # what was recorded, and how to resume, is already said
+    print_summary(make_console(), result.records)
+    return gate(result.records, args.fail_under)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Print what the results store holds, as a table, JSON, Markdown or CSV."""
-    if args.results is None:
-        found = find_config(Path.cwd())
-        args.results = found[0].parent / found[1].run.results if found else Path("results")
-    if not (args.results / "results.sqlite").is_file():
-        raise UsageError(f"no results in {args.results}/ (run `agentspec run` first, or pass --results DIR)")
-    with Store(args.results) as store:
-        runs = store.runs()
-        if args.run_id and args.run_id not in {r.id for r in runs}:
-            raise UsageError(f"no run {args.run_id!r} in {args.results}/")
-        records = [
-            r for r in store.attempts(args.run_id) if selects(args.task, r.task, *spec_labels(store, r.spec_hash))
-        ]
+    """Print what the results store holds (`agentspec.report`), as a table, JSON, Markdown, CSV or JUnit."""
+    found = report(args.results, run=args.run_id, tasks=args.task)
+    records = found.records
     if args.compare:
         from agentspec.store.stats import compare, render_comparison
 
@@ -280,20 +193,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         except KeyError as exc:
             raise UsageError(str(exc.args[0])) from None
         return 0
-    if args.format == "json" and args.run_id:
-        run = next(r for r in runs if r.id == args.run_id)
-        print(json.dumps({"run": vars(run), "attempts": [report.attempt_json(r) for r in records]}, indent=2))
-        return gate(records, args.fail_under)
-    if args.format == "junit":
+    if args.format == "json" and found.run is not None:
+        print(json.dumps({"run": vars(found.run), "attempts": [attempt_json(r) for r in records]}, indent=2))
+    elif args.format == "junit":
         from agentspec.store.junit import render_junit
 
         sys.stdout.write(render_junit(records))
     elif args.format == "json":
-        print(report.render_json(records))
+        print(found.json())
     elif args.format == "csv":
-        sys.stdout.write(report.render_csv(records))
+        sys.stdout.write(found.csv())
     elif args.format == "markdown":
-        sys.stdout.write(report.render_markdown(records))
+        sys.stdout.write(found.markdown())
     else:
         print_summary(make_console(), records)
     return gate(records, args.fail_under)

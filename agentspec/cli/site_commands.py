@@ -7,13 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agentspec.config import find_config
+from agentspec.api.project import results_folder
 
 
 def add_commands(commands: Any) -> None:
     """Register this module's subcommands."""
     site = commands.add_parser("site", help="build the results website (MkDocs + Material) from recorded attempts")
-    site.add_argument("--results", type=Path, help="results folder (default: results/)")
+    site.add_argument(
+        "--results", type=Path, help="results folder (default: [run].results of agentspec.toml, else results/)"
+    )
     site.add_argument("-o", "--output", type=Path, default=Path("site"), help="where the site goes (default: site/)")
     site.add_argument("--config", type=Path, help="base MkDocs config (default: ./mkdocs.yml, else agentspec's)")
     site.add_argument(
@@ -34,10 +36,8 @@ def cmd_site(args: argparse.Namespace) -> int:
     """Generate the pages and build them with MkDocs; print where the site is."""
     from agentspec.publish import build_site  # MkDocs and its plugins: imported only to build
 
-    found = find_config(Path.cwd())
-    results = args.results or (found[0].parent / found[1].run.results if found else Path("results"))
     built = build_site(
-        results,
+        results_folder(args.results),
         args.output,
         config_file=args.config,
         spec_paths=args.specs or [Path("specs")],

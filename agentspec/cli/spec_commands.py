@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from agentspec.cli.import_command import add_import_command
 from agentspec.errors import UsageError
 from agentspec.spec.authoring import write_new_spec
 from agentspec.spec.schema import spec_schema_text
-from agentspec.spec.suite import load_specs, load_suite
+from agentspec.spec.suite import load_suite
 
 if TYPE_CHECKING:
     from agentspec.runner.check import Health
@@ -41,8 +40,7 @@ def add_commands(commands: Any) -> None:
     check.add_argument(
         "--sandbox",
         choices=["auto", "bwrap", "none"],
-        default="auto",
-        help="how the tests are confined (default: auto)",
+        help="how the tests are confined (default: [run].sandbox of agentspec.toml, else auto)",
     )
     check.add_argument("--concurrency", type=int, default=2, help="specs checked at once (default: 2)")
     check.add_argument(
@@ -102,18 +100,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Grade each spec's starter and reference solution; exit 1 if any spec is unhealthy."""
-    from agentspec.runner.check import check_specs  # the runner (and libcst) load only for this command
-    from agentspec.sandbox import Sandbox
+    """Grade each spec's starter and reference solution (`agentspec.check`); exit 1 if any spec is unhealthy."""
+    from agentspec.api.health import check  # the runner (and libcst) load only for this command
 
-    specs = load_specs(args.paths)
-    sandbox = Sandbox(args.sandbox)
-    results = asyncio.run(check_specs(specs, sandbox, max(1, args.concurrency), max(1, args.repeat)))
+    health = check(args.paths, sandbox=args.sandbox, concurrency=args.concurrency, repeat=args.repeat)
     if args.format == "json":
-        print(json.dumps({"specs": [_health_json(h) for h in results]}, indent=2))
+        print(json.dumps({"specs": [_health_json(h) for h in health.specs]}, indent=2))
     else:
-        _print_health(results, sandbox.mode)
-    return 0 if all(h.healthy for h in results) else 1
+        _print_health(health.specs, health.sandbox)
+    return 0 if health.healthy else 1
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -1,56 +1,23 @@
-"""What `agentspec run` runs: its (agent, model) cells from the flags or the project config, their agents, preflight."""
+"""A run's cells before any attempt: their checks, their agents, the preflight of their endpoints, the plan's size."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from collections import Counter
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-
-from rich.console import Console
 
 from agentspec.agents import get_agent
 from agentspec.agents.base import Agent, Endpoint
 from agentspec.agents.builtin import BuiltinAgent
-from agentspec.config import ProjectConfig, config_problem
-from agentspec.errors import ConfigError, UsageError
+from agentspec.errors import UsageError
 from agentspec.providers import BackendInfo, ProviderSettings, preflight
-from agentspec.runner.plan import NO_MODEL, Cell
+from agentspec.runner.plan import Cell
 
 _SHOWN_FACTS = ("server_version", "model_digest", "context_length", "quantization")
 
 
-def cells_to_run(args: argparse.Namespace, config: ProjectConfig | None) -> tuple[list[Cell], bool]:
-    """The (agent, model) cells to run, and whether the embedded default was used."""
-    trials = args.trials or (config.run.trials if config else 1)
-    if args.agent or args.model:
-        agent = args.agent or ("builtin" if args.model else "reference")
-        models = args.model or [NO_MODEL]
-        return [Cell(agent, parse_model(m, args.base_url), trials) for m in models], False
-    if config and config.matrix:
-        cells = []
-        for entry in config.matrix:
-            for model in entry.models or [NO_MODEL]:
-                cells.append(
-                    Cell(
-                        entry.agent,
-                        parse_model(model, args.base_url or entry.base_url),
-                        args.trials or entry.trials or trials,
-                        tuple(sorted(entry.resources.items())),
-                    )
-                )
-        return cells, False
-    return [Cell("reference", None, trials)], True
-
-
-def parse_model(model: str, base_url: str | None) -> Endpoint | None:
-    """The endpoint `model` names (None for `-`, no model): the one place a model string is parsed."""
-    return None if model == NO_MODEL else Endpoint.parse(model, base_url)
-
-
-def check_cells(cells: list[Cell]) -> None:
+def check_cells(cells: Sequence[Cell]) -> None:
     """Usage errors (unknown agent, a model where none is used or none where one is) before any server is asked."""
     for cell in cells:
         agent = get_agent(cell.agent)
@@ -60,7 +27,7 @@ def check_cells(cells: list[Cell]) -> None:
             raise UsageError(f"agent {cell.agent!r} uses no model; drop --model {cell.model}")
 
 
-def plan_summary(spec_count: int, cells: list[Cell]) -> str:
+def plan_summary(spec_count: int, cells: Sequence[Cell]) -> str:
     """What the plan multiplies out: `3 specs x 2 agents x 4 models x 3 trials` (or `x 5 agent/model pairs`)."""
 
     def count(number: int, noun: str) -> str:
@@ -80,32 +47,8 @@ def plan_summary(spec_count: int, cells: list[Cell]) -> str:
     return " x ".join(parts)
 
 
-def check_matrix(path: Path, config: ProjectConfig) -> None:
-    """The config's matrix names known agents and models as provider/name; else one located ConfigError."""
-    problems = []
-    for index, entry in enumerate(config.matrix):
-        try:
-            agent = get_agent(entry.agent)
-        except UsageError as exc:
-            problems.append(config_problem(path, ("matrix", index, "agent"), str(exc)))
-            continue
-        if agent.needs_model and not entry.models:
-            message = f'agent {entry.agent!r} needs a model: add models = ["ollama/qwen3.5:27b"]'
-            problems.append(config_problem(path, ("matrix", index, "agent"), message))
-        if not agent.needs_model and not agent.model_optional and entry.models:
-            message = f"agent {entry.agent!r} uses no model; drop models"
-            problems.append(config_problem(path, ("matrix", index, "models"), message))
-        for number, model in enumerate(entry.models):
-            try:
-                Endpoint.parse(model, entry.base_url)
-            except UsageError as exc:
-                problems.append(config_problem(path, ("matrix", index, "models", number), str(exc)))
-    if problems:
-        raise ConfigError("\n".join(str(problem) for problem in problems))
-
-
 def make_agents(
-    cells: list[Cell],
+    cells: Sequence[Cell],
     settings: ProviderSettings,
     backends: Mapping[Endpoint, BackendInfo],
     *,
@@ -127,8 +70,16 @@ def make_agents(
     return agents
 
 
-def preflight_endpoints(cells: list[Cell], settings: ProviderSettings, console: Console) -> dict[Endpoint, BackendInfo]:
-    """Check every endpoint (provider, model, base URL) the run will use, once each; raise BackendError on a failure."""
+def preflight_endpoints(
+    cells: Sequence[Cell], settings: ProviderSettings, say: Callable[[str], None] | None = None
+) -> dict[Endpoint, BackendInfo]:
+    """Check every endpoint (provider, model, base URL) the run will use, once each; raise BackendError on a failure.
+
+    Args:
+        cells: The run's cells; one model at two servers is two endpoints, checked apart.
+        settings: How providers talk to servers.
+        say: Told one line per endpoint checked (what its server said), if given.
+    """
     tools: dict[Endpoint, bool] = {}
     for cell in cells:
         if cell.endpoint is not None:
@@ -142,7 +93,8 @@ def preflight_endpoints(cells: list[Cell], settings: ProviderSettings, console: 
     backends = dict(zip(tools, asyncio.run(check_all()), strict=True))
     for endpoint, info in backends.items():
         facts = ", ".join(f"{k} {v}" for k, v in info.as_dict().items() if k in _SHOWN_FACTS and v)
-        console.print(f"preflight {endpoint.model} at {endpoint.base_url}: ok" + (f" ({facts})" if facts else ""))
+        if say is not None:
+            say(f"preflight {endpoint.model} at {endpoint.base_url}: ok" + (f" ({facts})" if facts else ""))
     return backends
 
 
