@@ -154,7 +154,7 @@ def _text(content: Any) -> str:
 
 @register_agent
 class QwenCodeAgent(HarnessAgent):
-    """Qwen Code (`qwen --output-format stream-json`) against an OpenAI-compatible endpoint; see the module docstring."""
+    """Qwen Code (`qwen --output-format stream-json`) against a chat completions endpoint; see the module docstring."""
 
     name = "qwen-code"
     title = "Qwen Code"

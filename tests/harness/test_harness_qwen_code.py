@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,7 +130,9 @@ def test_arguments_that_are_not_json_are_repaired_and_run(
 ) -> None:
     # Qwen Code retries the request once, then runs the call with its arguments mended (jsonrepair).
     faulty_server.faults = Faults(malformed="json")
-    record = attempt(qwen, spec_named(seed_specs, "validators"), "openai/reference", faulty_server.url + "/v1", tmp_path)
+    record = attempt(
+        qwen, spec_named(seed_specs, "validators"), "openai/reference", faulty_server.url + "/v1", tmp_path
+    )
     assert (record.outcome, record.failure_kind) == ("passed", None), record.error
 
 
@@ -204,7 +208,7 @@ SUCCESS = {
 }
 
 
-def failed(message: str, turns: int = 1) -> dict[str, object]:
+def failed(message: str, turns: int = 1) -> dict[str, Any]:
     """A result event of a run that ended on an error."""
     return {
         "type": "result",
@@ -216,7 +220,7 @@ def failed(message: str, turns: int = 1) -> dict[str, object]:
     }
 
 
-def done(*events: dict[str, object], returncode: int = 0, stderr: str = "") -> Completed:
+def done(*events: Mapping[str, Any], returncode: int = 0, stderr: str = "") -> Completed:
     stdout = "".join(json.dumps(e) + "\n" for e in events)
     return Completed(("qwen",), returncode, stdout, stderr, 1.0, False, "none")
 
@@ -231,10 +235,13 @@ def test_a_finished_run_gives_turns_and_tokens_from_its_result() -> None:
     ("message", "kind"),
     [
         ("[API Error: 404 The model `missing-model` does not exist.]", "model_not_found"),
-        ('[API Error: 400 "auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser]', "no_tool_support"),
-        ("[API Error: 400 This model's maximum context length is 500 tokens. However, you requested 4 tokens]", "context_exceeded"),
-        ("[API Error: Context is too large to send safely after automatic compression. hard limit: 500]", "context_exceeded"),
-        ("[API Error: 400 Tool call id was chatcmpl-tool-58d2 but must be a-z, A-Z, 0-9, with a length of 9.]", "tool_format"),
+        ('[API Error: 400 "auto" tool choice requires --enable-auto-tool-choice]', "no_tool_support"),
+        (
+            "[API Error: 400 This model's maximum context length is 500 tokens. However, you requested 4]",
+            "context_exceeded",
+        ),
+        ("[API Error: Context is too large to send safely after automatic compression.]", "context_exceeded"),
+        ("[API Error: 400 Tool call id was chatcmpl-1 but must be a-z, A-Z, 0-9, with a length of 9.]", "tool_format"),
         ("[API Error: 500 upstream exploded]", "backend_error"),
         ("something odd happened", "harness_error"),
     ],
