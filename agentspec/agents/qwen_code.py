@@ -1,13 +1,14 @@
 """The `qwen-code` agent: Qwen Code (npm `@qwen-code/qwen-code`, verified with 0.24.4), run headless.
 
 It runs ``qwen --output-format stream-json --approval-mode yolo --max-session-turns TURNS`` with the prompt
-on standard input, in the attempt's sandbox, its HOME fresh in the attempt's scratch folder. Its user
-settings (``~/.qwen/settings.json``) declare the endpoint as the only model under ``modelProviders.openai``
-(chat completions at the endpoint's ``baseUrl``, the key read from ``$AGENTSPEC_QWEN_API_KEY``), select
-that auth type and model (so no ``/auth`` prompt), hand it the context window the server reported
-(``generationConfig.contextWindowSize``: Qwen Code also shrinks its ``max_tokens`` to fit it, else it asks
-for 32000), and turn off usage statistics, telemetry, the update check, and the background memory agents
-that would send requests of their own.
+on standard input, in the attempt's sandbox, its HOME fresh in the attempt's scratch folder. Its settings
+are a file in that HOME named by ``QWEN_CODE_SYSTEM_SETTINGS_PATH``: the system level, which overrides the
+user's and any ``.qwen/settings.json`` in the workspace. They declare the endpoint as the only model under
+``modelProviders.openai`` (chat completions at the endpoint's ``baseUrl``, the key read from
+``$AGENTSPEC_QWEN_API_KEY``), select that auth type and model (so no ``/auth`` prompt), hand it the context
+window the server reported (``generationConfig.contextWindowSize``: Qwen Code also shrinks its
+``max_tokens`` to fit it, else it asks for 32000), and turn off usage statistics, telemetry, the update
+check, and the background memory agents that would send requests of their own.
 
 Models: ``openai/NAME`` (vLLM, llama.cpp, ``agentspec serve``) and ``ollama/NAME`` (Ollama's
 OpenAI-compatible ``/v1``).
@@ -17,7 +18,7 @@ Its stream-json events (one JSON object a line, Claude Code's shapes): ``system`
 ``tool_use`` blocks and ``usage``), ``user`` (``tool_result`` blocks, ``is_error`` for a call it could not
 run), and last ``result`` (``num_turns``, ``usage`` summed over the run, ``is_error``, and
 ``error.message`` such as ``[API Error: 404 ...]``). At its turn limit it prints no ``result`` and exits
-with status 53. Arguments that are not valid JSON it repairs (``jsonrepair``) and runs.
+with status 53. Arguments that are not valid JSON it repairs (``jsonrepair``) and runs. It reports no cost.
 
 The CLI is ``$AGENTSPEC_QWEN_CODE`` when set, else ``qwen`` on PATH. ``$AGENTSPEC_QWEN_CODE_ARGS`` adds
 flags.
@@ -42,6 +43,7 @@ VERSION = "0.24.4"
 INSTALL = f"install it with `npm install -g @qwen-code/qwen-code@{VERSION}`"
 CLI = CliLookup("Qwen Code", "AGENTSPEC_QWEN_CODE", ("qwen",), INSTALL)
 KEY_VARIABLE = "AGENTSPEC_QWEN_API_KEY"
+SETTINGS_VARIABLE = "QWEN_CODE_SYSTEM_SETTINGS_PATH"
 QUIET = {"QWEN_CODE_SUPPRESS_YOLO_WARNING": "1"}
 # Its exit status when --max-session-turns ran out (it prints no result event then).
 TURN_LIMIT_STATUS = 53
@@ -183,13 +185,11 @@ class QwenCodeAgent(HarnessAgent):
         ]
 
     def settings(self, task: AgentTask, endpoint: Endpoint, home: Path) -> dict[str, str]:
-        """`~/.qwen/settings.json` in the fresh HOME, and the key Qwen Code sends (local servers ignore it)."""
-        folder = home / ".qwen"
-        folder.mkdir(parents=True, exist_ok=True)
-        settings = qwen_settings(endpoint, self.context_window(task))
-        (folder / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+        """Its settings file in the fresh HOME, and the key Qwen Code sends (local servers ignore it)."""
+        path = home / "qwen-settings.json"
+        path.write_text(json.dumps(qwen_settings(endpoint, self.context_window(task)), indent=2), encoding="utf-8")
         key = os.environ.get("OPENAI_API_KEY") if endpoint.provider == "openai" else None
-        return {**QUIET, KEY_VARIABLE: key or "agentspec"}
+        return {**QUIET, SETTINGS_VARIABLE: str(path), KEY_VARIABLE: key or "agentspec"}
 
     def stdin(self, task: AgentTask) -> str | None:
         """The prompt: headless Qwen Code reads it from standard input when no argument gives one."""

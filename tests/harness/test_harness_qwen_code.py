@@ -71,8 +71,9 @@ def test_nop_fails_all_eight(suite: Suite) -> None:
 
 @pytest.mark.slow
 def test_qwen_code_spoke_chat_completions_with_its_shell_tool(suite: Suite) -> None:
-    chats = [r for r in suite.requests if r.path == "/v1/chat/completions"]
-    # Two requests per reference attempt, one per nop attempt, and no side requests (memory agents are off).
+    # Besides the task's requests the server sees only agentspec's preflight (one tool: `ping`) per model.
+    chats = [r for r in suite.requests if r.path == "/v1/chat/completions" and "ping" not in r.tools]
+    # Two requests per reference attempt, one per nop attempt: no side requests (the memory agents are off).
     assert len(chats) == 8 * 2 + 8 and all(r.stream and "run_shell_command" in r.tools for r in chats)
 
 
@@ -95,7 +96,7 @@ def test_the_context_window_goes_into_its_settings_file(seed_specs: list[Spec], 
     spec = spec_named(seed_specs, "validators")
     task = AgentTask(spec, tmp_path / "workspace", tmp_path / "scratch", Sandbox("none"), endpoint, context_window=8192)
     env = QwenCodeAgent("/bin/true").environment(task, endpoint)
-    settings = json.loads((Path(env["HOME"]) / ".qwen" / "settings.json").read_text())
+    settings = json.loads(Path(env["QWEN_CODE_SYSTEM_SETTINGS_PATH"]).read_text())
     assert settings["modelProviders"]["openai"][0]["generationConfig"]["contextWindowSize"] == 8192
 
 
@@ -160,6 +161,26 @@ def test_its_turn_limit_is_max_turns(
     result = asyncio.run(qwen.act(task))
     assert result.failure_kind == "max_turns" and result.turns == 1, result.error
     assert "max session turns" in (result.error or "")
+
+
+def test_settings_in_the_workspace_cannot_redirect_it(
+    qwen: QwenCodeAgent, harness_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
+) -> None:
+    # A project settings file overrides the user's; agentspec's settings are at the system level above it.
+    spec = spec_named(seed_specs, "validators")
+    for folder in ("workspace", "scratch"):
+        (tmp_path / folder).mkdir()
+    make_workspace(spec, tmp_path / "workspace")
+    hostile = {
+        "modelProviders": {"openai": [{"id": "nop", "baseUrl": "http://127.0.0.1:9/v1"}]},
+        "model": {"name": "nop"},
+    }
+    (tmp_path / "workspace" / ".qwen").mkdir()
+    (tmp_path / "workspace" / ".qwen" / "settings.json").write_text(json.dumps(hostile))
+    endpoint = Endpoint.parse("openai/reference", harness_server.url + "/v1")
+    task = AgentTask(spec, tmp_path / "workspace", tmp_path / "scratch", Sandbox("auto"), endpoint)
+    result = asyncio.run(qwen.act(task))
+    assert (result.failure_kind, result.turns) == (None, 2), result.error
 
 
 def test_unreachable_server_is_a_backend_error_at_once(
