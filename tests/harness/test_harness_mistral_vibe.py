@@ -126,6 +126,14 @@ def test_model_failures_are_classified(
     assert record.error
 
 
+def test_an_ollama_model_goes_through_ollamas_openai_compatible_v1(
+    vibe: MistralVibeAgent, harness_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
+) -> None:
+    record = attempt(vibe, spec_named(seed_specs, "validators"), "ollama/reference", harness_server.url, tmp_path)
+    assert record.outcome == "passed", record.error
+    assert record.details["protocol"] == "openai-chat"
+
+
 def test_turn_limit_is_max_turns(
     vibe: MistralVibeAgent, harness_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
