@@ -132,6 +132,17 @@ def test_config_points_mini_at_the_endpoint(mini: MiniSweAgent, seed_specs: list
     assert model_registry(ollama, 8192)["openai/qwen3:8b"]["max_input_tokens"] == 8192
 
 
+def test_the_context_window_goes_into_litellms_registry(seed_specs: list[Spec], tmp_path: Path) -> None:
+    endpoint = Endpoint.parse("openai/served-model", "http://127.0.0.1:1/v1")
+    spec = spec_named(seed_specs, "validators")
+    task = AgentTask(spec, tmp_path / "ws", tmp_path, Sandbox("none"), endpoint, context_window=8192)
+    MiniSweAgentText("/bin/true").environment(task, endpoint)
+    config = json.loads((tmp_path / "home" / "agentspec.yaml").read_text())
+    assert config["model"]["model_class"] == "litellm_textbased"
+    registry = json.loads(Path(config["model"]["litellm_model_registry"]).read_text())
+    assert registry["openai/served-model"]["max_input_tokens"] == 8192
+
+
 @pytest.mark.parametrize(
     ("model", "faults", "kind"),
     [
