@@ -122,12 +122,16 @@ class HarnessAgent(FoundCli, Agent):
         )
         result.details = {
             "harness": self.name,
-            "version": await cli_version(self.executable, self._version_env(task)),
+            "version": await self.version(task),
             "protocol": self.protocol(endpoint),
             "context_window": self.context_window(task),
             **result.details,
         }
         return result
+
+    async def version(self, task: AgentTask) -> str:
+        """The CLI's version: the first line of its `--version` (asked once per program)."""
+        return await cli_version(self.executable, self._version_env(task))
 
     def _version_env(self, task: AgentTask) -> dict[str, str]:
         # Even `--version` writes dot-folders into HOME: give it a throwaway one.

@@ -22,7 +22,7 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
 from agentspec.errors import UsageError
-from agentspec.publish import grid_page, guide_page, home, rules_page
+from agentspec.publish import grid_page, guide_page, harness_page, home, rules_page
 from agentspec.publish.escape import title
 from agentspec.publish.model_page import model_markdown
 from agentspec.publish.passthrough import PassThroughExtension
@@ -57,6 +57,7 @@ def generate_pages(data: SiteData) -> dict[str, str]:
     """Every generated page's Markdown, by path inside the build folder."""
     pages = {home.PAGE: home.home_page(data), home.RUNS_PAGE: home.runs_markdown(data)}
     pages[grid_page.PAGE] = grid_page.grid_markdown(data, home.time_chart(data))
+    pages[harness_page.PAGE] = harness_page.harness_markdown(data)
     by_task = data.by_task()
     for task in data.tasks:
         pages[task_page(task)] = task_markdown(data, task, by_task.get(task, []))
@@ -77,6 +78,7 @@ def navigation(data: SiteData, guides: Sequence[str]) -> list[dict[str, Any]]:
         {"Results": home.PAGE},
         {"Tasks": [{"All tasks": grid_page.PAGE}, *tasks]},
         {"Runs": home.RUNS_PAGE},
+        {"Harnesses": harness_page.PAGE},
         {"Agents and models": models},
         {"Reviewer": rules},
         {"Guides": [*guides, {"Spec fields": guide_page.PAGE}]},

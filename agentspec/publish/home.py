@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from agentspec.publish import blocks, charts, grid_page
+from agentspec.publish import blocks, charts, grid_page, harness_page
 from agentspec.publish.escape import heading, inline, raw_block, text
 from agentspec.publish.figures import backend_facts, backend_label, common_trials, entry_pass_at_k, entry_pass_hat_k
 from agentspec.publish.results import Entry, SiteData
@@ -238,11 +238,20 @@ def home_page(data: SiteData) -> str:
             "## Hardest tasks\n",
             raw_block(grid_page.grid_table(data, PAGE, hardest)),
             more + "\n\n",
+            harness_link(data),
             review_section(data),
             "## Runs\n",
             f"Every run, with its command, spec versions and backends: [the runs page]({RUNS_PAGE}).\n\n",
         ]
     )
+
+
+def harness_link(data: SiteData) -> str:
+    """A pointer to the models x harnesses page, when more than one harness ran."""
+    count = harness_page.harness_count(data)
+    if count < 2:
+        return ""
+    return f"Every model through each of the {count} harnesses: [the harnesses page]({harness_page.PAGE}).\n\n"
 
 
 def runs_markdown(data: SiteData) -> str:

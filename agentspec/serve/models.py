@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentspec.serve.conversation import Conversation, Reply, estimate_tokens
-from agentspec.serve.reference import reference_reply
+from agentspec.serve.reference import finish, reference_reply
 from agentspec.spec.model import Spec
 
 NOP_TEXT = "I have looked at the task and I am leaving the files as they are."
@@ -70,8 +70,8 @@ def resolve_model(name: str, default: str | None = "nop") -> ModelCard | None:
 
 
 def nop_reply(conversation: Conversation) -> Reply:
-    """A short text answer, no tool calls."""
-    return Reply(text=NOP_TEXT, prompt_tokens=conversation.prompt_tokens, completion_tokens=estimate_tokens(NOP_TEXT))
+    """A short text answer, no tool calls but the submit command of a client that ends runs by one."""
+    return finish(conversation, NOP_TEXT)
 
 
 def schema_value(schema: Any, name: str = "") -> Any:

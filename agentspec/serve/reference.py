@@ -5,8 +5,11 @@ relative path and the content (agentspec's `write_file`), a shell tool (Claude C
 agentspec's `run_shell`), a write tool taking an absolute path (Claude Code's `Write`, made
 absolute with the working directory its system prompt names). A client that offers none of
 these gets every changed file in the "whole file" edit format: the path on its own line, then
-a fenced code block (aider's `--edit-format whole`). Once the conversation shows it has
-already answered, it ends the turn. It keeps no state between requests.
+a fenced code block (aider's `--edit-format whole`), except a bash-only client (mini-swe-agent's
+text-based mode), which gets one fenced command writing them all. Once the conversation shows it has
+already answered, it ends the turn, or, for a client that asks for its submit command
+(mini-swe-agent's `echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`), runs that. It keeps no state
+between requests.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ SHELL_WORDS = ("bash", "shell", "run", "exec", "terminal", "command", "cmd")
 FENCES = ("```", "<source>", "<code>", "<pre>", "<codeblock>", "<sourcecode>")
 # aider's whole-file prompt shows its fence right after this example path.
 _AIDER_FENCE = re.compile(r"path/to/filename\.js\n(\S+)\n")
+# mini-swe-agent (like SWE-agent) ends a run when a command prints this as its first line.
+SUBMIT = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
+# The fence a bash-only client reads its one command from: mini-swe-agent 2's, then 1's.
+_COMMAND_FENCES = ("mswea_bash_command", "bash")
 _WORKING_DIRECTORY = re.compile(r"(?:Working directory|cwd)\s*:\s*(/[^\s<>\"']*)", re.IGNORECASE)
 
 
@@ -107,6 +114,45 @@ def working_directory(conversation: Conversation) -> str | None:
     return None
 
 
+def _prompts(conversation: Conversation) -> list[str]:
+    return [conversation.system, *(m.text for m in conversation.messages if m.role in {"user", "system"})]
+
+
+def submits(conversation: Conversation) -> bool:
+    """Whether the client ends a run by a submit command (mini-swe-agent) rather than by a reply without calls."""
+    return any(SUBMIT in text for text in _prompts(conversation))
+
+
+def command_fence(conversation: Conversation) -> str | None:
+    """The fence a bash-only client (mini-swe-agent's text-based mode) reads its one command from, if it is one."""
+    if not submits(conversation):
+        return None
+    texts = _prompts(conversation)
+    return next((f for f in _COMMAND_FENCES if any(f"```{f}\n" in text for text in texts)), None)
+
+
+def _shell_call(conversation: Conversation, command: str) -> ToolCall | None:
+    for tool in conversation.tools:
+        command_key = _shell(tool)
+        if command_key is not None:
+            return ToolCall(tool.name, {command_key: command})
+    return None
+
+
+def finish(conversation: Conversation, text: str) -> Reply:
+    """A reply that ends the client's run: `text`, plus the submit command for a client that needs one."""
+    prompt = conversation.prompt_tokens
+    if submits(conversation):
+        command = f"echo {SUBMIT}"
+        call = _shell_call(conversation, command)
+        if call is not None:
+            return Reply(text=text, tool_calls=[call], stop="tool_use", prompt_tokens=prompt, completion_tokens=20)
+        fence = command_fence(conversation)
+        if fence is not None:
+            text = f"{text}\n\n```{fence}\n{command}\n```\n"
+    return Reply(text=text, prompt_tokens=prompt, completion_tokens=estimate_tokens(text))
+
+
 def tool_calls(conversation: Conversation, files: Sequence[File]) -> list[ToolCall] | None:
     """Calls that write `files` with the client's tools, or None when it offers no usable tool."""
     writers = [w for w in map(_writer, conversation.tools) if w is not None]
@@ -179,8 +225,7 @@ def reference_reply(conversation: Conversation, specs: Sequence[Spec]) -> Reply:
     files = changed_files(spec)
     if answered(conversation, index) or not files:
         names = ", ".join(f.path for f in files) or "nothing"
-        text = f"Done: the reference solution of {spec.id} is in place (changed {names})."
-        return Reply(text=text, prompt_tokens=prompt, completion_tokens=estimate_tokens(text))
+        return finish(conversation, f"Done: the reference solution of {spec.id} is in place (changed {names}).")
     written = sum(estimate_tokens(f.text) for f in files)
     thinking = f"This is the task {spec.id}; I will write {', '.join(f.path for f in files)}."
     calls = tool_calls(conversation, files) if conversation.tools else None
@@ -192,5 +237,10 @@ def reference_reply(conversation: Conversation, specs: Sequence[Spec]) -> Reply:
             completion_tokens=written + 10 * len(calls),
             thinking=thinking,
         )
-    text = whole_files(conversation, files)
+    fence = command_fence(conversation)
+    if fence is not None:
+        command = " && ".join(shell_command(f) for f in files)
+        text = f"THOUGHT: {thinking}\n\n```{fence}\n{command}\n```\n"
+    else:
+        text = whole_files(conversation, files)
     return Reply(text=text, prompt_tokens=prompt, completion_tokens=estimate_tokens(text), thinking=thinking)

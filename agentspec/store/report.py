@@ -197,8 +197,28 @@ def render_markdown(records: Sequence[AttemptRecord]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def harness_matrix(records: Sequence[AttemptRecord]) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
-    """Models x harnesses: each cell 'passed/attempts' and the commonest failure kind of the rest.
+@dataclass(frozen=True)
+class HarnessCell:
+    """One model through one harness: how many attempts passed, of how many, and the commonest failure kind."""
+
+    passed: int
+    attempts: int
+    failure: str | None
+
+    @property
+    def pass_rate(self) -> float:
+        """The share of attempts that passed."""
+        return self.passed / self.attempts if self.attempts else 0.0
+
+    def __str__(self) -> str:
+        """'passed/attempts', then the commonest failure kind of the rest, e.g. '0/4 tool_format'."""
+        return f"{self.passed}/{self.attempts}" + (f" {self.failure}" if self.failure else "")
+
+
+def harness_cells(
+    records: Sequence[AttemptRecord],
+) -> tuple[list[str], list[str], dict[tuple[str, str], HarnessCell]]:
+    """Models x harnesses: the models, the harnesses (agents), and a cell per (model, harness) that ran.
 
     The article's "not every model works through every harness" table: a model that fails through one
     harness with `tool_format` may pass through another. Agents without a model are left out.
@@ -211,8 +231,13 @@ def harness_matrix(records: Sequence[AttemptRecord]) -> tuple[list[str], list[st
         groups[(record.model, record.agent)].append(record)
     cells = {}
     for key, group in groups.items():
-        passed = sum(r.outcome == "passed" for r in group)
         kinds = Counter(r.failure_kind or r.outcome for r in group if r.outcome != "passed")
-        dominant = f" {kinds.most_common(1)[0][0]}" if kinds else ""
-        cells[key] = f"{passed}/{len(group)}{dominant}"
+        dominant = kinds.most_common(1)[0][0] if kinds else None
+        cells[key] = HarnessCell(sum(r.outcome == "passed" for r in group), len(group), dominant)
     return models, harnesses, cells
+
+
+def harness_matrix(records: Sequence[AttemptRecord]) -> tuple[list[str], list[str], dict[tuple[str, str], str]]:
+    """`harness_cells` with each cell as text: 'passed/attempts' and the commonest failure kind of the rest."""
+    models, harnesses, cells = harness_cells(records)
+    return models, harnesses, {key: str(cell) for key, cell in cells.items()}

@@ -36,6 +36,9 @@ CLAUDE_INSTALL = "npm install -g @anthropic-ai/claude-code"
 AIDER_INSTALL = "python3 -m venv /opt/aider-venv && /opt/aider-venv/bin/pip install aider-chat"
 CODEX_INSTALL = "npm install -g @openai/codex@0.171.0"
 OPENCODE_INSTALL = "npm install -g opencode-ai@1.18.33"
+MINI_SWE_AGENT_INSTALL = (
+    "python3 -m venv /opt/mini-swe-agent-venv && /opt/mini-swe-agent-venv/bin/pip install mini-swe-agent==2.4.6"
+)
 
 
 def require(make: type[Agent], install: str) -> Agent:
