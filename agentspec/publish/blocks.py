@@ -69,10 +69,17 @@ def admonition(kind: str, title: str, body: str) -> str:
     return f'<div class="admonition {kind}"><p class="admonition-title">{text(title)}</p>{body}</div>'
 
 
-def table(head: Sequence[str], rows: Iterable[Sequence[str]], *, wrapper: str = "") -> str:
-    """A table styled like Markdown tables; header and body cells are HTML."""
+def table(head: Sequence[str], rows: Iterable[Sequence[str]], *, wrapper: str = "", labelled: bool = False) -> str:
+    """A table styled like Markdown tables; header and body cells are HTML.
+
+    `labelled` (plain-text heads only): each body cell carries its column's name in ``data-label``, which
+    the stylesheet shows beside the value when a narrow screen stacks each row as a card.
+    """
     header = "".join(f"<th>{cell}</th>" for cell in head)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    tags = [f'<td data-label="{text(name)}">' for name in head] if labelled else ["<td>"] * len(head)
+    body = "".join(
+        "<tr>" + "".join(f"{tag}{cell}</td>" for tag, cell in zip(tags, row, strict=False)) + "</tr>" for row in rows
+    )
     inner = f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
     return f'<div class="{wrapper}">{inner}</div>' if wrapper else inner
 

@@ -27,6 +27,7 @@ from agentspec.publish.escape import title
 from agentspec.publish.model_page import model_markdown
 from agentspec.publish.passthrough import PassThroughExtension
 from agentspec.publish.results import SiteData, load, task_page
+from agentspec.publish.search_index import SearchDoc, merge
 from agentspec.publish.task_page import task_markdown
 from agentspec.review import all_rules
 
@@ -53,14 +54,17 @@ class SiteBuild:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def generate_pages(data: SiteData) -> dict[str, str]:
-    """Every generated page's Markdown, by path inside the build folder."""
+def generate_pages(data: SiteData, search: list[SearchDoc] | None = None) -> dict[str, str]:
+    """Every generated page's Markdown, by path inside the build folder.
+
+    Pages kept out of Material's indexer put their own search entries into `search` (see `search_index`).
+    """
     pages = {home.PAGE: home.home_page(data), home.RUNS_PAGE: home.runs_markdown(data)}
     pages[grid_page.PAGE] = grid_page.grid_markdown(data, home.time_chart(data))
     pages[harness_page.PAGE] = harness_page.harness_markdown(data)
     by_task = data.by_task()
     for task in data.tasks:
-        pages[task_page(task)] = task_markdown(data, task, by_task.get(task, []))
+        pages[task_page(task)] = task_markdown(data, task, by_task.get(task, []), search)
     by_entry = data.by_entry()
     for entry in data.entries:
         pages[entry.page] = model_markdown(data, entry, by_entry[(entry.agent, entry.model)])
@@ -172,8 +176,10 @@ def _quiet_mkdocs() -> Iterator[None]:
         logger.propagate = old_propagate
 
 
-def run_mkdocs(config_file: Path, sources: Path, output: Path, nav: list[dict[str, Any]]) -> None:
-    """Build `sources` into `output` with `config_file` as the base config."""
+def run_mkdocs(
+    config_file: Path, sources: Path, output: Path, nav: list[dict[str, Any]], search: Sequence[SearchDoc] = ()
+) -> None:
+    """Build `sources` into `output` with `config_file` as the base config; add `search` to its search index."""
     with _quiet_mkdocs():
         try:
             config = load_config(str(config_file), docs_dir=str(sources), site_dir=str(output.resolve()))
@@ -195,6 +201,7 @@ def run_mkdocs(config_file: Path, sources: Path, output: Path, nav: list[dict[st
             raise UsageError(f"mkdocs could not build the site: {exc}") from None
         finally:
             config.plugins.on_shutdown()
+    merge(output, search)
     inline_search_index(output)
 
 
@@ -246,7 +253,8 @@ def build_site(
     started = time.perf_counter()
     data = load(results, spec_paths, run_id, display_names(config_file), tasks)
     timings["load"] = time.perf_counter() - started
-    pages = generate_pages(data)
+    search: list[SearchDoc] = []
+    pages = generate_pages(data, search)
     timings["generate"] = time.perf_counter() - started - timings["load"]
     with tempfile.TemporaryDirectory(prefix="agentspec-site-") as scratch:
         folder = sources or Path(scratch)
@@ -254,7 +262,7 @@ def build_site(
             _reset_sources(sources)
         guides = write_sources(pages, handwritten_docs(config_file), folder)
         before = time.perf_counter()
-        run_mkdocs(config_file, folder, output, navigation(data, guides))
+        run_mkdocs(config_file, folder, output, navigation(data, guides), search)
         timings["mkdocs"] = time.perf_counter() - before
     timings["total"] = time.perf_counter() - started
     return SiteBuild(output, len(pages) + len(guides), len(data.records), timings)

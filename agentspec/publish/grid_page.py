@@ -1,4 +1,4 @@
-"""The tasks page: every task against every agent and model, failing tasks first, each cell a link to its attempt.
+"""The tasks page: every task against every agent and model, failing tasks first, each cell a link to its code.
 
 A cell says 'passed/attempts', is coloured by outcome, names the failure kind in its tooltip and carries a
 badge per review rule that found a problem (LR leaked reasoning, TS thread-safety...). The table sorts
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from agentspec.publish import blocks
 from agentspec.publish.escape import raw_block, text
-from agentspec.publish.results import Entry, SiteData, attempt_anchor, representative, task_page
+from agentspec.publish.results import SiteData, entry_anchor, task_page
 from agentspec.store import findings
 from agentspec.store.sqlite import AttemptRecord
 
@@ -29,18 +29,18 @@ BADGES = {
 }
 
 
-def _cell(records: Sequence[AttemptRecord], entry: Entry, page: str) -> str:
+def _cell(records: Sequence[AttemptRecord], page: str, index: int) -> str:
     passed = sum(r.outcome == "passed" for r in records)
     errored = any(r.outcome == "error" for r in records)
     kind = "as-all" if passed == len(records) else "as-some" if passed else "as-errored" if errored else "as-none"
-    shown = representative(records)
     failures = sorted({r.failure_kind or r.outcome for r in records if r.outcome != "passed"})
     rules = sorted({rule for r in records for rule in findings.problems(r)})
     tip = f"{passed} of {len(records)} passed" + (f"; {', '.join(failures)}" if failures else "")
     tip += f"; review: {', '.join(findings.rule_words(r) for r in rules)}" if rules else ""
     badges = "".join(f'<span class="as-badge">{text(BADGES.get(rule, rule[:2].upper()))}</span>' for rule in rules)
     why = f'<small class="as-why">{text(failures[0])}</small>' if failures and not passed else ""
-    href = f"{blocks.href(page, entry.page)}#{attempt_anchor(shown)}"
+    # The entry's tab on the task page: its shown trials' code and findings, with the comparison above.
+    href = f"{blocks.href(page, task_page(records[0].task))}#{entry_anchor(index)}"
     return (
         f'<a class="as-cell {kind}" href="{text(href)}" title="{text(tip)}">'
         f"{passed}/{len(records)}{'!' if errored else ''}{why}{badges}</a>"
@@ -61,9 +61,9 @@ def grid_table(data: SiteData, page: str, tasks: Sequence[str] | None = None) ->
         title = f' title="{text(spec.title)}"' if spec else ""
         row = [f'<a href="{text(blocks.href(page, task_page(task)))}"{title}>{text(task)}</a>']
         row.append(blocks.percent(rates[task]))
-        for entry in data.entries:
+        for index, entry in enumerate(data.entries):
             group = cells.get((task, entry.agent, entry.model))
-            row.append(_cell(group, entry, page) if group else "")
+            row.append(_cell(group, page, index) if group else "")
         rows.append(row)
     return blocks.table(head, rows, wrapper="as-grid-table as-sort as-filterable")
 
@@ -87,7 +87,7 @@ def grid_markdown(data: SiteData, time_chart: str) -> str:
     return "".join(
         [
             "---\nhide:\n  - toc\n---\n\n# Tasks and models\n\n",
-            "Failing tasks first; click a column to sort, type to filter. A cell links to its attempt.\n\n",
+            "Failing tasks first; click a column to sort, type to filter. A cell opens that code on the task page.\n\n",
             raw_block(blocks.paragraph(f"<small>Badges: {legend}</small>")),
             raw_block(grid_table(data, PAGE)),
             "## Time per task\n",

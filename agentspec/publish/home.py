@@ -84,13 +84,13 @@ def leaderboard_table(data: SiteData, page: str) -> str:
     baselines = [e for e in data.entries if e.baseline]
     parts = []
     if contenders:
-        table = blocks.table(LEADERBOARD_HEAD, _leaderboard_rows(data, contenders, page))
-        parts.append(f'<div class="as-leaderboard as-sort">{table}</div>')
+        table = blocks.table(LEADERBOARD_HEAD, _leaderboard_rows(data, contenders, page), labelled=True)
+        parts.append(f'<div class="as-leaderboard as-cards as-sort">{table}</div>')
     if baselines:
-        table = blocks.table(LEADERBOARD_HEAD, _leaderboard_rows(data, baselines, page))
+        table = blocks.table(LEADERBOARD_HEAD, _leaderboard_rows(data, baselines, page), labelled=True)
         parts.append('<p class="as-baselines-title"><b>Baselines</b> <small>reference writes the solution, none ')
         parts.append("changes nothing: the task's ceiling and floor</small></p>")
-        parts.append(f'<div class="as-leaderboard as-baselines">{table}</div>')
+        parts.append(f'<div class="as-leaderboard as-cards as-baselines">{table}</div>')
     parts.append(blocks.details("More figures: pass@k, pass^k, errors, total time", _more_figures(data, page)))
     return "".join(parts)
 

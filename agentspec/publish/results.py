@@ -48,6 +48,11 @@ def task_page(task: str) -> str:
     return f"tasks/{slug(task)}.md"
 
 
+def entry_anchor(index: int) -> str:
+    """The id of an agent and model's code on a task page, by the entry's place in `SiteData.entries`."""
+    return f"c{index}"
+
+
 def attempt_anchor(record: AttemptRecord) -> str:
     """The id of an attempt's block on its agent and model's page."""
     return f"attempt-{record.key}"

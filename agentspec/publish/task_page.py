@@ -6,10 +6,19 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agentspec.publish import approaches, blocks, charts, compare
+from agentspec.publish import approaches, blocks, charts, compare, search_index
 from agentspec.publish.code import diff_view, file_views, grading_table, line_id
-from agentspec.publish.escape import heading, raw_block, text
-from agentspec.publish.results import Artifacts, Entry, SiteData, attempt_anchor, representative, task_page
+from agentspec.publish.escape import heading, raw_block, text, title
+from agentspec.publish.results import (
+    Artifacts,
+    Entry,
+    SiteData,
+    attempt_anchor,
+    entry_anchor,
+    representative,
+    task_page,
+)
+from agentspec.publish.search_index import SearchDoc
 from agentspec.spec.model import Spec
 from agentspec.store import findings, report
 from agentspec.store.sqlite import AttemptRecord
@@ -91,7 +100,7 @@ def entry_tab(
     if shown.tampered:
         note = "; ".join(line[0].upper() + line[1:] for line in tampering(shown.tampered, limit=20)) + "."
         parts.append(blocks.admonition("warning", "Tampered", blocks.paragraph(text(note))))
-    places[shown.key] = Shown(f"c{index}", artifacts.files, _starter(spec, shown))
+    places[shown.key] = Shown(entry_anchor(index), artifacts.files, _starter(spec, shown))
     parts.append(_trial_code(shown, artifacts, places[shown.key]))
     tests = f"Tests: {shown.tests_passed} of {shown.tests_total} passed"
     tests_block = blocks.details(text(tests), grading_table(shown.tests, shown.fail_to_pass))
@@ -100,15 +109,30 @@ def entry_tab(
     parts.append(blocks.unsearched(tests_block + output_block))
     for other in trials[1:]:
         found = read(other)
-        places[other.key] = Shown(f"c{index}t{other.trial}", found.files, _starter(spec, other))
+        places[other.key] = Shown(f"{entry_anchor(index)}t{other.trial}", found.files, _starter(spec, other))
         said = ", ".join(findings.rule_words(rule) for rule in findings.problems(other))
         parts.append(
             f'<h4 class="as-trial">Trial {other.trial}: {blocks.outcome(other.outcome, other.failure_kind)}, '
             f"{text(said)}</h4>"
         )
         parts.append(_trial_code(other, found, places[other.key]))
-    label = text(entry.label)
-    return f'<div class="as-entry" data-entry="{index}" data-label="{label}">{"".join(parts)}</div>'
+    ident, label = entry_anchor(index), text(entry.label)
+    return f'<div class="as-entry" id="{ident}" data-entry="{index}" data-label="{label}">{"".join(parts)}</div>'
+
+
+def entry_search_text(records: Sequence[AttemptRecord], read: Callable[[AttemptRecord], Artifacts]) -> str:
+    """What search finds in one entry's tab: each shown trial's outcome, error, findings and final files."""
+    parts = []
+    for shown in shown_trials(records):
+        said = f"Trial {shown.trial}: {shown.outcome}" + (f" ({shown.failure_kind})" if shown.failure_kind else "")
+        parts.append(search_index.paragraph(said))
+        parts.append(search_index.paragraph(shown.error or ""))
+        for f in shown.findings:
+            where = f"{f.get('path', '')}:{f.get('line', '?')}:{f.get('column', '?')}"
+            note = f"{f.get('rule', '?')} {f.get('severity', '')} at {where} {f.get('message', '')}"
+            parts.append(search_index.paragraph(note))
+        parts += [search_index.code(path, source) for path, source in sorted(read(shown).files.items())]
+    return "".join(parts)
 
 
 def entry_task(records: Sequence[AttemptRecord]) -> str:
@@ -173,13 +197,18 @@ def spec_facts(spec: Spec | None, records: Sequence[AttemptRecord]) -> str:
     return blocks.paragraph(text("; ".join(facts)))
 
 
+def reference_files(spec: Spec | None) -> dict[str, str]:
+    """The spec's reference solution, by path."""
+    return {f.path: f.text for f in spec.solution} if spec else {}
+
+
 def reference_section(spec: Spec | None) -> str:
-    """The spec's reference solution, file by file."""
+    """The spec's reference solution, file by file (HTML)."""
     if spec is None:
-        return raw_block(blocks.paragraph("The spec file for this task was not found, so its solution is not shown."))
+        return blocks.paragraph("The spec file for this task was not found, so its solution is not shown.")
     if not spec.solution:
-        return raw_block(blocks.paragraph("This spec has no reference solution."))
-    return raw_block(file_views({f.path: f.text for f in spec.solution}, [], anchor="ref"))
+        return blocks.paragraph("This spec has no reference solution.")
+    return file_views(reference_files(spec), [], anchor="ref")
 
 
 def comparison_table(
@@ -224,14 +253,17 @@ def comparison_table(
         row += [compare.cell_html(cell, link, len(records)) for cell in cells[e.label]]
         rows.append((entries.index(e), row))
     header = "".join(f"<th>{cell}</th>" for cell in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for _, row in sorted(rows))
+    tags = [f'<td data-label="{text(name)}">' for name in head]
+    body = "".join(
+        "<tr>" + "".join(f"{t}{c}</td>" for t, c in zip(tags, row, strict=True)) + "</tr>" for _, row in sorted(rows)
+    )
     table = f'<table data-sbs="as-sbs"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
     view = (
         '<div class="as-sbs-view" id="as-sbs" hidden><p class="as-sbs-bar"><label><input type="checkbox" '
         'class="as-sbs-diffs"> open the diffs against the starter</label></p><div class="as-sbs-grid"></div></div>'
     )
     hint = '<p class="as-sbs-hint"><small>Tick two or more rows to see their code side by side.</small></p>'
-    return f'<div class="as-compare as-sort">{table}</div>{hint}{view}'
+    return f'<div class="as-compare as-cards as-sort">{table}</div>{hint}{view}'
 
 
 def approaches_section(
@@ -261,22 +293,33 @@ def approaches_section(
         own = {p: t for p, t in files.items() if p in first.changed_files}
         body = file_views(own, [], anchor=f"ap{approach.letter}")
         items.append(blocks.details(text(title), blocks.paragraph(text(f"Shown: {approach.members[0]}.")) + body))
-    return "## Approaches\n" + raw_block("".join(parts) + "".join(items))
+    return "".join(parts) + "".join(items)
 
 
-def task_markdown(data: SiteData, task: str, records: Sequence[AttemptRecord]) -> str:
-    """The task page's Markdown."""
+def task_markdown(
+    data: SiteData, task: str, records: Sequence[AttemptRecord], search: list[SearchDoc] | None = None
+) -> str:
+    """The task page's Markdown; its search entries go into `search` (the page is kept out of Material's indexer)."""
     page = task_page(task)
+    location = blocks.href("index.md", page)
     spec = data.specs.get(task)
-    title = f"{spec.title} ({task})" if spec else task
+    name = f"{spec.title} ({task})" if spec else task
     by_entry: dict[tuple[str, str], list[AttemptRecord]] = defaultdict(list)
     for r in records:
         by_entry[(r.agent, r.model)].append(r)
+    facts = spec_facts(spec, records)
     # The table of contents would take the width the comparison table needs.
-    parts = ["---\nhide:\n  - toc\n---\n\n", f"# {heading(title)}\n", raw_block(spec_facts(spec, records))]
-    parts.append("## Instructions\n")
+    front = "---\nhide:\n  - toc\n" + search_index.EXCLUDED + "---\n\n"
+    parts = [front, f"# {heading(name)}\n", raw_block(facts)]
+    docs = [SearchDoc(location, search_index.words(title(name)), search_index.from_html(facts))]
+
+    def section(head: str, body: str, searched: str | None = None) -> None:
+        parts.extend([f"## {head}\n", raw_block(body)])
+        found = search_index.from_html(body) if searched is None else searched
+        docs.append(SearchDoc(f"{location}#{search_index.anchor(head)}", head, found))
+
     instructions = spec.instructions if spec else "The spec file for this task was not found."
-    parts.append(raw_block(f'<div class="as-instructions admonition quote">{text(instructions)}</div>'))
+    section("Instructions", f'<div class="as-instructions admonition quote">{text(instructions)}</div>')
     if records:
         series = [
             charts.Series(
@@ -297,17 +340,29 @@ def task_markdown(data: SiteData, task: str, records: Sequence[AttemptRecord]) -
             return cache[record.key]
 
         places: dict[str, Shown] = {}
+        shown = [(index, e) for index, e in enumerate(data.entries) if (e.agent, e.model) in by_entry]
         tabs = [
-            (e.label, entry_tab(data, e, by_entry[(e.agent, e.model)], page, index, read, places))
-            for index, e in enumerate(data.entries)
-            if (e.agent, e.model) in by_entry
+            (e.label, entry_tab(data, e, by_entry[(e.agent, e.model)], page, index, read, places)) for index, e in shown
         ]
-        parts += ["## Comparison\n", raw_block(comparison_table(data, by_entry, page, read, places))]
-        parts.append(approaches_section(data, by_entry, read, spec))
-        parts += ["## Time and turns\n", raw_block(results_table(data, by_entry, page))]
+        section("Comparison", comparison_table(data, by_entry, page, read, places))
+        found = approaches_section(data, by_entry, read, spec)
+        if found:
+            section("Approaches", found)
+        section("Time and turns", results_table(data, by_entry, page))
         parts.append(raw_block(charts.time_chart([("", series)], f"Time per attempt on {task}")))
-        parts += ["## Code by agent and model\n", raw_block(blocks.tabs(tabs, "code"))]
-    parts += ["## Reference solution\n", reference_section(spec)]
+        section("Code by agent and model", blocks.tabs(tabs, "code"), "")
+        docs += [
+            SearchDoc(
+                f"{location}#{entry_anchor(index)}",
+                search_index.words(e.label),
+                entry_search_text(by_entry[(e.agent, e.model)], read),
+            )
+            for index, e in shown
+        ]
+    reference = "".join(search_index.code(path, source) for path, source in sorted(reference_files(spec).items()))
+    section("Reference solution", reference_section(spec), reference or None)
     if records:
-        parts += ["## Fastest and slowest attempts\n", raw_block(extremes_table(data, records, page))]
+        section("Fastest and slowest attempts", extremes_table(data, records, page))
+    if search is not None:
+        search.extend(docs)
     return "".join(parts)

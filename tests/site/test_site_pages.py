@@ -75,7 +75,7 @@ def test_home_has_the_leaderboard_in_the_reports_order_and_the_hardest_tasks(
     assert "Spec versions" in pages["runs.md"] and "sha256:" in pages["runs.md"]
 
 
-def test_the_tasks_page_lists_failing_tasks_first_with_links_to_attempts(
+def test_the_tasks_page_lists_failing_tasks_first_with_links_to_each_entrys_code(
     pages: dict[str, str], hostile_data: SiteData
 ) -> None:
     grid = pages["tasks/index.md"]
@@ -83,7 +83,11 @@ def test_the_tasks_page_lists_failing_tasks_first_with_links_to_attempts(
     assert grid.count('class="as-cell ') == len(cells)
     rates = [float(m) for m in re.findall(r"</a></td><td>(\d+)%</td>", grid)]
     assert rates == sorted(rates) and len(rates) == len(tasks)
-    assert re.search(r'class="as-cell [^"]*" href="\.\./models/[^"#]+\.html#attempt-', grid)
+    # A cell opens its entry's code on the task page (the tab with its trials and findings).
+    targets = re.findall(r'class="as-cell [^"]*" href="([^"#]+)#(c\d+)"', grid)
+    assert len(targets) == len(cells)
+    for page, anchor in targets:
+        assert f'id="{anchor}"' in pages[f"tasks/{page[: -len('.html')]}.md"]
     assert '<span class="as-badge">' in grid
 
 
