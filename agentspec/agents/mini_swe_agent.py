@@ -42,6 +42,7 @@ from agentspec.agents.cli import CliLookup, install_folder
 from agentspec.agents.harness import HarnessAgent
 from agentspec.agents.output import clipped, error_kind
 from agentspec.agents.process import home_of
+from agentspec.failures import FailureKind, Kind
 from agentspec.sandbox import Completed
 
 PACKAGE = "mini-swe-agent"
@@ -63,16 +64,20 @@ QUIET = {
     "LITELLM_LOG": "ERROR",
 }
 # How mini-swe-agent ended, beyond exceptions: its own exit statuses.
-_EXIT_KINDS = {"LimitsExceeded": "max_turns", "TimeExceeded": "agent_timeout", "RepeatedFormatError": "tool_format"}
+_EXIT_KINDS = {
+    "LimitsExceeded": FailureKind.MAX_TURNS,
+    "TimeExceeded": FailureKind.AGENT_TIMEOUT,
+    "RepeatedFormatError": FailureKind.TOOL_FORMAT,
+}
 # litellm's exceptions whose kind their class says; others are read from their message.
 _EXCEPTION_KINDS = {
-    "ContextWindowExceededError": "context_exceeded",
-    "NotFoundError": "model_not_found",
-    "APIConnectionError": "backend_error",
-    "Timeout": "backend_error",
-    "InternalServerError": "backend_error",
-    "ServiceUnavailableError": "backend_error",
-    "RateLimitError": "backend_error",
+    "ContextWindowExceededError": FailureKind.CONTEXT_EXCEEDED,
+    "NotFoundError": FailureKind.MODEL_NOT_FOUND,
+    "APIConnectionError": FailureKind.BACKEND_ERROR,
+    "Timeout": FailureKind.BACKEND_ERROR,
+    "InternalServerError": FailureKind.BACKEND_ERROR,
+    "ServiceUnavailableError": FailureKind.BACKEND_ERROR,
+    "RateLimitError": FailureKind.BACKEND_ERROR,
 }
 
 
@@ -109,7 +114,7 @@ def model_registry(endpoint: Endpoint, context_window: int) -> dict[str, Any]:
     return {
         litellm_model(endpoint): {
             "max_input_tokens": context_window,
-            "max_tokens": context_window,
+            FailureKind.MAX_TOKENS: context_window,
             "input_cost_per_token": 0.0,
             "output_cost_per_token": 0.0,
             "litellm_provider": "openai",
@@ -132,7 +137,11 @@ def mini_result(trajectory: Mapping[str, Any] | None, done: Completed) -> AgentR
     if trajectory is None:
         # A non-zero exit is reported with its standard error by the caller; a clean one must say what is missing.
         missing = "mini-swe-agent exited without saving its trajectory"
-        return AgentResult() if done.returncode != 0 else AgentResult(error=missing, failure_kind="harness_error")
+        return (
+            AgentResult()
+            if done.returncode != 0
+            else AgentResult(error=missing, failure_kind=FailureKind.HARNESS_ERROR)
+        )
     info = _mapping(trajectory.get("info"))
     stats = _mapping(info.get("model_stats"))
     messages = [m for m in trajectory.get("messages") or [] if isinstance(m, dict)]
@@ -156,7 +165,7 @@ def mini_result(trajectory: Mapping[str, Any] | None, done: Completed) -> AgentR
     return result
 
 
-def _failure(status: str, messages: Sequence[Mapping[str, Any]], turns: int) -> tuple[str | None, str | None]:
+def _failure(status: str, messages: Sequence[Mapping[str, Any]], turns: int) -> tuple[str | None, Kind | None]:
     if status in ("", "Submitted"):
         return None, None
     last = _extra(messages[-1]) if messages else {}
@@ -171,10 +180,12 @@ def _failure(status: str, messages: Sequence[Mapping[str, Any]], turns: int) -> 
     message = str(last.get("exception_str") or status)
     if status in _EXCEPTION_KINDS:
         kind = _EXCEPTION_KINDS[status]
-        return f"{status}: {message}", "tool_format" if error_kind(message) == "tool_format" else kind
+        return f"{status}: {message}", FailureKind.TOOL_FORMAT if error_kind(
+            message
+        ) == FailureKind.TOOL_FORMAT else kind
     if message.startswith("litellm.") or "Exception - " in message:
         return f"{status}: {message}", error_kind(message)
-    return f"mini-swe-agent stopped on {status}: {message}", "harness_error"
+    return f"mini-swe-agent stopped on {status}: {message}", FailureKind.HARNESS_ERROR
 
 
 def _format_errors_in_a_row(messages: Sequence[Mapping[str, Any]]) -> int:

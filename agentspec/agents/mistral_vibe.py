@@ -37,6 +37,7 @@ from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events
 from agentspec.agents.process import write_prompt
+from agentspec.failures import FailureKind, Kind
 from agentspec.sandbox import Completed
 
 VENV = "/opt/vibe-venv"
@@ -53,16 +54,16 @@ INVALID_CALL = "InvalidToolCall"
 RETRY_S = 60.0
 # How a headless run ended (export.json's `outcome`) that is a failure of its own, not the server's.
 OUTCOME_KINDS = {
-    "turn_limit": "max_turns",
-    "token_limit": "max_tokens",
-    "price_limit": "max_tokens",
-    "length": "output_truncated",
-    "deadline": "agent_timeout",
-    "terminated": "agent_timeout",
-    "usage_error": "harness_error",
-    "config_error": "harness_error",
-    "aborted": "harness_error",
-    "refusal": "harness_error",
+    "turn_limit": FailureKind.MAX_TURNS,
+    "token_limit": FailureKind.MAX_TOKENS,
+    "price_limit": FailureKind.MAX_TOKENS,
+    "length": FailureKind.OUTPUT_TRUNCATED,
+    "deadline": FailureKind.AGENT_TIMEOUT,
+    "terminated": FailureKind.AGENT_TIMEOUT,
+    "usage_error": FailureKind.HARNESS_ERROR,
+    "config_error": FailureKind.HARNESS_ERROR,
+    "aborted": FailureKind.HARNESS_ERROR,
+    "refusal": FailureKind.HARNESS_ERROR,
 }
 
 
@@ -175,7 +176,7 @@ def _failure(
     replies: Sequence[Mapping[str, Any]],
     invalid: Sequence[str],
     stderr: str,
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, Kind | None]:
     outcome = export.get("outcome")
     error = export.get("error")
     message = str(error.get("message") or "") if isinstance(error, dict) else ""
@@ -193,10 +194,10 @@ def _failure(
     bad += [f"Mistral Vibe could not run a tool call: {clipped(text, 200)}" for text in invalid]
     written = [found.group(0) for found in (TEXT_CALL.search(_text(r)) for r in replies) if found]
     bad += [f"the model wrote a tool call as text ({text!r})" for text in written]
-    return ("; ".join(dict.fromkeys(bad)), "tool_format") if bad else (None, None)
+    return ("; ".join(dict.fromkeys(bad)), FailureKind.TOOL_FORMAT) if bad else (None, None)
 
 
-def _error_kind(message: str) -> str:
+def _error_kind(message: str) -> FailureKind:
     status = _STATUS.search(message)
     return error_kind(message, int(status.group(1)) if status else None)
 

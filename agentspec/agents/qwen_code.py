@@ -37,6 +37,7 @@ from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_age
 from agentspec.agents.cli import CliLookup
 from agentspec.agents.harness import HarnessAgent
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events, tail
+from agentspec.failures import FailureKind, Kind
 from agentspec.sandbox import Completed
 
 VERSION = "0.24.4"
@@ -108,20 +109,20 @@ def _failure(
     final: Mapping[str, Any] | None,
     answers: Sequence[Mapping[str, Any]],
     results: Sequence[Mapping[str, Any]],
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, Kind | None]:
     if final is None:
         if done.returncode == TURN_LIMIT_STATUS:
-            return tail(done.stderr, 3) or "Qwen Code reached its turn limit", "max_turns"
+            return tail(done.stderr, 3) or "Qwen Code reached its turn limit", FailureKind.MAX_TURNS
         return None, None  # how the process ended says the rest (`ended`)
     if final.get("is_error"):
         error = final.get("error")
         message = str(error.get("message") if isinstance(error, dict) else error or final.get("subtype"))
         if _CONTEXT_REFUSED.search(message):
-            return message, "context_exceeded"
+            return message, FailureKind.CONTEXT_EXCEEDED
         status = _STATUS.search(message)
         if status is not None:
             return message, error_kind(message, int(status.group(1)))
-        return message, "harness_error"
+        return message, FailureKind.HARNESS_ERROR
     if any(not b.get("is_error") for b in results):
         return None, None
     bad = [
@@ -132,7 +133,7 @@ def _failure(
     texts = [str(b.get("text")) for m in answers for b in _content(m) if b.get("type") == "text"]
     written = [found.group(0) for found in map(TEXT_CALL.search, texts) if found]
     bad += [f"the model wrote a tool call as text ({text!r})" for text in written]
-    return ("; ".join(dict.fromkeys(bad)), "tool_format") if bad else (None, None)
+    return ("; ".join(dict.fromkeys(bad)), FailureKind.TOOL_FORMAT) if bad else (None, None)
 
 
 def _usage(holder: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -70,7 +70,7 @@ class OllamaProvider(HttpProvider):
                 f"Ollama at {self.http.base_url} cut the prompt of {self.model!r} to fit its context without an "
                 f"error: {truncated}. Give the model a larger context (OLLAMA_CONTEXT_LENGTH, or num_ctx in its "
                 "Modelfile)",
-                failure_kind="context_truncated",
+                failure_kind=FailureKind.CONTEXT_TRUNCATED,
             )
         return reply
 

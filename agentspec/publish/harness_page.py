@@ -8,6 +8,7 @@ Agents without a model (reference, none) are left out, as in the report.
 
 from __future__ import annotations
 
+from agentspec.failures import FailureKind
 from agentspec.publish import blocks
 from agentspec.publish.escape import raw_block, text
 from agentspec.publish.names import short_agent, short_model
@@ -56,7 +57,7 @@ def harness_markdown(data: SiteData) -> str:
     intro = (
         text("Each model through each harness: attempts passed, the share, and the commonest way the others ended. ")
         + text("A model that fails through one harness (say ")
-        + blocks.code("tool_format")
+        + blocks.code(FailureKind.TOOL_FORMAT)
         + text(") may pass through another. A cell links to that harness and model's attempts.")
     )
     if count < 2:
