@@ -148,8 +148,10 @@ def _download(layout: Layout, package: str, into: Path, timeout_s: float, *, sdi
     command = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps"]
     command += ["--no-binary", ":all:"] if sdist else ["--only-binary", ":all:"]
     _command(f"pip download {package}", [*command, package, "-d", str(into)], layout.log, timeout_s)
-    [archive] = into.iterdir()
-    return archive
+    found = list(into.iterdir())
+    if len(found) != 1:
+        raise ProvisionError(f"pip download {package} left {len(found)} files in {into}, not one archive")
+    return found[0]
 
 
 def _provision_model(layout: Layout, timeout_s: float) -> None:
