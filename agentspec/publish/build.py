@@ -27,7 +27,7 @@ from agentspec.publish.escape import title
 from agentspec.publish.model_page import model_markdown
 from agentspec.publish.passthrough import PassThroughExtension
 from agentspec.publish.results import SiteData, load, task_page
-from agentspec.publish.search_index import SearchDoc, merge
+from agentspec.publish.search_index import SearchDoc, merge, spare_excluded_pages
 from agentspec.publish.task_page import task_markdown
 from agentspec.review import all_rules
 
@@ -194,6 +194,7 @@ def run_mkdocs(
         config["markdown_extensions"] = [*config["markdown_extensions"], PassThroughExtension()]
         if not config["nav"]:
             config["nav"] = nav
+        spare_excluded_pages(config.plugins)
         config.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from agentspec.publish import blocks
+from agentspec.publish import blocks, search_index
 from agentspec.publish.escape import raw_block, text
 from agentspec.publish.results import SiteData, entry_anchor, task_page
 from agentspec.store import findings
@@ -86,7 +86,8 @@ def grid_markdown(data: SiteData, time_chart: str) -> str:
     legend = " ".join(f"{text(badge)} {text(findings.rule_words(rule))}" for rule, badge in BADGES.items())
     return "".join(
         [
-            "---\nhide:\n  - toc\n---\n\n# Tasks and models\n\n",
+            # Two thousand cells of marks and badges are no text to search (each task's page is indexed).
+            "---\nhide:\n  - toc\n" + search_index.EXCLUDED + "---\n\n# Tasks and models\n\n",
             "Failing tasks first; click a column to sort, type to filter. A cell opens that code on the task page.\n\n",
             raw_block(blocks.paragraph(f"<small>Badges: {legend}</small>")),
             raw_block(grid_table(data, PAGE)),

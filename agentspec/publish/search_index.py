@@ -15,17 +15,21 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from markdown.extensions.toc import slugify  # type: ignore[import-untyped]
+from mkdocs.plugins import PluginCollection
 
 from agentspec.publish.escape import clean
 
 # Front matter that keeps a page out of Material's own indexer (its entries come from here).
 EXCLUDED = "search:\n  exclude: true\n"
 INDEX = Path("search") / "search_index.json"
+# What Material's plugin strips from every page (its own pattern, but with a literal start: a fast scan).
+_ATTRIBUTE = re.compile(r'data-search-\w+="[^"]+"')
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 # Blocks kept out of search, and code blocks (a file's text is indexed whole by `code`, with its lines).
@@ -78,3 +82,27 @@ def merge(output: Path, docs: Sequence[SearchDoc]) -> None:
     data = json.loads(index.read_text(encoding="utf-8"))
     data["docs"] = [*data.get("docs", []), *(asdict(doc) for doc in docs)]
     index.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+
+
+def spare_excluded_pages(plugins: PluginCollection) -> None:
+    """Let Material's search plugin skip pages it would not index and has no attribute to strip from.
+
+    For every page it runs a regular expression over the whole HTML, excluded or not; on the large
+    generated pages that scan cost seconds for nothing. Other plugins, and other pages, are left as they are.
+    """
+    events = plugins.events.get("page_context", [])
+    for index, method in enumerate(events):
+        owner = getattr(method, "__self__", None)
+        if type(owner).__module__.startswith("material.plugins.search"):
+            events[index] = _sparing(method)
+            plugins._event_origins[events[index]] = plugins._event_origins.get(method, "material/search")
+
+
+def _sparing(method: Callable[..., Any]) -> Callable[..., Any]:
+    def on_page_context(context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        search = page.meta.get("search") or {}
+        if search.get("exclude") and not _ATTRIBUTE.search(page.content or ""):
+            return None
+        return method(context, page=page, config=config, nav=nav)
+
+    return on_page_context

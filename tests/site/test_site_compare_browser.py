@@ -120,3 +120,42 @@ def test_search_from_disk_finds_the_leaked_comment(browser: Browser, compared: t
         if "explicitly" in found.lower():
             break
     assert "explicitly" in found.lower()
+
+
+@pytest.fixture(scope="module")
+def phone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    with chromium(tmp_path_factory.mktemp("chromium-400") / "chromium.log", width=400, height=800) as opened:
+        yield opened
+
+
+# Cells of the leaderboard and comparison tables that are cut: past the viewport or overflowing their own box.
+CUT_CELLS = """[...document.querySelectorAll('%s td, %s th')].filter(c => {
+    const r = c.getBoundingClientRect();
+    return r.width > 0 && (r.left < -1 || r.right > window.innerWidth + 1 || c.scrollWidth > c.clientWidth + 1);
+}).map(c => c.innerText)"""
+# Each shown value with the column name the card shows beside it.
+LABELS = """[...document.querySelectorAll('%s tbody td')].filter(c => c.getBoundingClientRect().width > 0)
+    .map(c => getComputedStyle(c, '::before').content)"""
+
+
+@pytest.mark.parametrize(
+    ("page", "table"), [("index.html", ".as-leaderboard"), ("tasks/ttl-cache.html", ".as-compare")]
+)
+def test_at_400_px_tables_stack_as_cards_with_nothing_cut(
+    phone: Browser, compared: tuple[Path, SiteData], page: str, table: str
+) -> None:
+    visit(phone, (compared[0] / page).as_uri())
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert phone.evaluate(CUT_CELLS % (table, table)) == []
+    # Every row is a card as wide as the page, one value under another, each with its column's name.
+    rows = phone.evaluate(
+        f"[...document.querySelectorAll('{table} tbody tr')].map(r => Math.round(r.getBoundingClientRect().width))"
+    )
+    assert rows and all(300 <= width <= 400 for width in rows)
+    labels = phone.evaluate(LABELS % table)
+    assert labels and all(label not in ("none", "normal", '""') for label in labels)
+    if table == ".as-leaderboard":
+        assert '"Backend"' in labels and '"Main failure"' in labels
+    else:
+        assert '"Thread-safe"' in labels and '"Agent + model"' in labels
+    phone.screenshot(compared[0].parent / f"{table[1:]}-400.png")
