@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -115,3 +116,39 @@ def report_json(cli: RunCli, results: Path, *extra: str) -> list[dict[str, Any]]
     done = cli("report", "--results", results, "--format", "json", *extra, check=True)
     attempts: list[dict[str, Any]] = json.loads(done.stdout)["attempts"]
     return attempts
+
+
+# Under pytest-xdist (`-n`, `--dist loadgroup` in pyproject) a test file runs whole on one worker, so its module
+# fixtures (a harness's run of the seed suite) are made once. Session fixtures are made once per worker, so the files
+# that use an expensive one share a group, and these folders run whole on one worker (a Ray cluster whose processes
+# its tests count; a llama server).
+WHOLE_FOLDER_GROUPS = ("ray", "real_server")
+SHARED_SESSION_FIXTURES = ("compared", "hostile_site")
+
+
+def xdist_group_of(path: Path, fixtures: set[str]) -> str:
+    """The worker group of a test file (given every fixture its tests use): folder, shared fixture, or the file."""
+    relative = path.relative_to(REPO / "tests") if path.is_relative_to(REPO / "tests") else path
+    if relative.parts[0] in WHOLE_FOLDER_GROUPS:
+        return relative.parts[0]
+    shared = sorted(fixtures.intersection(SHARED_SESSION_FIXTURES))
+    return f"fixture:{shared[0]}" if shared else relative.as_posix()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its xdist group (before xdist reads the marks), unless the test names its own."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    fixtures: dict[Path, set[str]] = {}
+    for item in items:
+        fixtures.setdefault(item.path, set()).update(getattr(item, "fixturenames", ()))
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(xdist_group_of(item.path, fixtures[item.path])))
+
+
+# Hypothesis's 200 ms deadline per example measures the machine's load, not the code: on 2 cores shared by parallel
+# workers an example's first call (lazy imports) took 521 ms. Tests that want a deadline still set their own.
+hypothesis.settings.register_profile("agentspec", deadline=None)
+hypothesis.settings.load_profile("agentspec")

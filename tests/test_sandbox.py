@@ -390,11 +390,11 @@ def test_cancelling_a_run_kills_it(sandbox: Sandbox, ws: Path) -> None:
 
 def test_huge_output_is_truncated(sandbox: Sandbox, ws: Path) -> None:
     spew = "import sys\nfor _ in range(200):\n    sys.stdout.write('x' * (1 << 20))\n"
-    done = run(sandbox, [PY, "-c", spew], ws)
+    done = run(sandbox, [PY, "-c", spew], ws, timeout_s=60)
     assert done.returncode == 0 and done.stdout_truncated and not done.stderr_truncated
     assert done.stdout.startswith("x" * (64 * 1024) + "\n[agentspec: output truncated")
     assert f"of {200 << 20} bytes" in done.stdout
-    assert done.duration_s < 5
+    assert done.duration_s < 30  # drained as it comes (~1 s idle; 6-7 s on 2 cores at load 14), never stalled
 
 
 # --- modes ------------------------------------------------------------------------------------------------

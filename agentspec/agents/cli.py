@@ -117,6 +117,11 @@ def extra_args(variable: str, given: Sequence[str]) -> list[str]:
         raise UsageError(f"{variable}: {exc}") from None
 
 
+# aider's and OpenCode's `--version` take 1.6 CPU-s: on 2 loaded cores (parallel attempts, parallel tests) that is
+# 30 s of wall time or more, and a probe cut short records the version as "unknown".
+VERSION_TIMEOUT_S = 90.0
+
+
 async def cli_version(executable: str, env: dict[str, str] | None = None) -> str:
     """The first line `EXECUTABLE --version` prints ("unknown" if none), asked once per program.
 
@@ -135,7 +140,7 @@ def _version(executable: str, env: dict[str, str] | None) -> str:
                     [executable, "--version"],
                     capture_output=True,
                     text=True,
-                    timeout=90,  # aider's imports alone take over 15 s on a loaded 2-core machine
+                    timeout=VERSION_TIMEOUT_S,
                     stdin=subprocess.DEVNULL,
                     env=env,
                 )
