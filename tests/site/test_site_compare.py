@@ -37,7 +37,8 @@ def test_the_ttl_cache_comparison_tells_a_locked_cache_from_an_unlocked_one(comp
     locked = [cell for name, cell in by_name.items() if "reference" in name and "baseline" in name]
     assert locked and "✔ locked" in locked[0]
     unlocked_cell = next(cell for name, cell in by_name.items() if unlocked_entry.label in name)
-    assert "✘ no lock" in unlocked_cell
+    ran = [(r.task, r.outcome, r.failure_kind, r.error, r.findings) for r in data.records if r.agent == unlocked_entry.agent]
+    assert "✘ no lock" in unlocked_cell, ran
     # Each verdict links to the line of the class it is about, shown in that entry's code.
     assert 'href="#c' in unlocked_cell and 'href="#c' in locked[0]
     # `none` wrote nothing: no thread-safety verdict is laid on it.
