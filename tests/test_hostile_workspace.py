@@ -25,6 +25,7 @@ from agentspec.agents.command import CommandAgent
 from agentspec.runner.plan import Cell, plan
 from agentspec.runner.run import Runner
 from agentspec.runner.snapshot import PAST_BOUND, SnapshotLimits, take_snapshot
+from agentspec.runner.testset_cache import NO_CACHE_VARIABLE
 from agentspec.sandbox import Sandbox
 from agentspec.serve import serve_in_thread
 from agentspec.spec import load_spec
@@ -269,6 +270,7 @@ def test_a_spec_whose_test_set_cannot_be_graded_records_its_attempts(
         raise Boom("sandbox gone")
 
     monkeypatch.setattr(run_module, "grade_starter_and_reference", broken)
+    monkeypatch.setenv(NO_CACHE_VARIABLE, "1")  # an earlier test's test set for this spec would spare the grading
     agents: dict[str, Agent] = {"a": ShapingAgent("a", lambda ws: None), "b": ShapingAgent("b", lambda ws: None)}
     records = run(agents, tmp_path / "results", calc_spec)
     for record in records.values():

@@ -22,6 +22,7 @@ from agentspec.runner.provenance import attempt_provenance
 from agentspec.runner.review_step import review_changed_files
 from agentspec.runner.sweep import make_work_root, sweep_stale_work_dirs
 from agentspec.runner.testset import TestSet
+from agentspec.runner.testset_cache import cache_test_set, cached_test_set
 from agentspec.runner.tree import remove_tree
 from agentspec.sandbox import Sandbox
 from agentspec.spec.model import Spec
@@ -170,16 +171,23 @@ class Runner:
         return await asyncio.shield(self._test_sets[key])
 
     async def _grade_test_set(self, spec: Spec, folder: Path) -> TestSet:
-        known = self.store.test_set(spec.content_hash())
+        spec_hash = spec.content_hash()
+        known = self.store.test_set(spec_hash)
         if known is not None:
             return TestSet.from_dict(known)
+        cached = cached_test_set(spec_hash, self.sandbox.mode)
+        if cached is not None:
+            self.store.save_test_set(spec_hash, cached.as_dict())
+            return cached
         for _ in range(3):
             _remove(folder)
             starter, reference = await grade_starter_and_reference(spec, self.sandbox, folder)
             # A test set must list every test: one cut short by a timeout or a pytest crash is graded again.
             if complete(starter) and complete(reference):
                 test_set = TestSet.from_grades(starter, reference)
-                self.store.save_test_set(spec.content_hash(), test_set.as_dict())
+                self.store.save_test_set(spec_hash, test_set.as_dict())
+                if not test_set.reference_problems:  # a troubled grading stays with this store alone
+                    cache_test_set(spec_hash, self.sandbox.mode, test_set.as_dict())
                 _remove(folder)
                 return test_set
         _remove(folder)
