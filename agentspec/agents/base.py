@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -66,6 +66,9 @@ class Agent(ABC):
     model_optional: ClassVar[bool] = False
     # Whether the agent drives the model through tool calls (aider edits from plain text instead).
     uses_tools: ClassVar[bool] = True
+    # Providers whose servers the agent cannot talk to, each with why and what to use instead (checked before
+    # any attempt, so that a wrong pairing is one clear message and not a run of misclassified failures).
+    refused_providers: ClassVar[Mapping[str, str]] = {}
 
     @property
     def label(self) -> str:

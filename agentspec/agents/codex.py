@@ -151,6 +151,10 @@ class CodexAgent(HarnessAgent):
 
     name = "codex"
     title = "Codex CLI"
+    refused_providers = {
+        "anthropic": "it speaks the OpenAI Responses API, not Anthropic Messages; use --model openai/NAME (or "
+        "responses/NAME) with the server's /v1 URL, or --agent claude-code or aider",
+    }
     cli = CLI
     args_variable = "AGENTSPEC_CODEX_ARGS"
 

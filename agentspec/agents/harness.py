@@ -24,6 +24,12 @@ from agentspec.sandbox import Completed, default_env
 
 _HARNESSES: dict[str, type[HarnessAgent]] = {}
 
+# For CLIs that speak only OpenAI's chat completions: an `anthropic/` model names an Anthropic Messages server.
+OPENAI_CHAT_ONLY = {
+    "anthropic": "it speaks OpenAI chat completions, not Anthropic Messages; use --model openai/NAME with the "
+    "server's /v1 URL (llama.cpp, vLLM and agentspec serve speak both), or --agent claude-code or aider",
+}
+
 
 class HarnessAgent(FoundCli, Agent):
     """An agent that runs a known harness CLI; subclasses describe the CLI (see the module docstring)."""

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup, install_folder
-from agentspec.agents.harness import HarnessAgent
+from agentspec.agents.harness import OPENAI_CHAT_ONLY, HarnessAgent
 from agentspec.agents.output import clipped, error_kind
 from agentspec.agents.process import home_of
 from agentspec.failures import FailureKind, Kind
@@ -234,6 +234,7 @@ class MiniSweAgent(HarnessAgent):
 
     name = "mini-swe-agent"
     title = "mini-swe-agent"
+    refused_providers = OPENAI_CHAT_ONLY
     cli = CLI
     args_variable = "AGENTSPEC_MINI_SWE_AGENT_ARGS"
     # mini-swe-agent's config the agent starts from, and whether its model reads commands from text.

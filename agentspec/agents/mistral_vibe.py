@@ -34,7 +34,7 @@ import tomli_w
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
-from agentspec.agents.harness import HarnessAgent
+from agentspec.agents.harness import OPENAI_CHAT_ONLY, HarnessAgent
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events
 from agentspec.agents.process import write_prompt
 from agentspec.failures import FailureKind, Kind
@@ -233,6 +233,7 @@ class MistralVibeAgent(HarnessAgent):
 
     name = "vibe"
     title = "Mistral Vibe"
+    refused_providers = OPENAI_CHAT_ONLY
     cli = CLI
     args_variable = "AGENTSPEC_VIBE_ARGS"
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
-from agentspec.agents.harness import HarnessAgent
+from agentspec.agents.harness import OPENAI_CHAT_ONLY, HarnessAgent
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events
 from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed
@@ -141,6 +141,7 @@ class OpenCodeAgent(HarnessAgent):
 
     name = "opencode"
     title = "OpenCode"
+    refused_providers = OPENAI_CHAT_ONLY
     cli = CLI
     args_variable = "AGENTSPEC_OPENCODE_ARGS"
 

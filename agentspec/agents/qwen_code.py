@@ -35,7 +35,7 @@ from typing import Any
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
-from agentspec.agents.harness import HarnessAgent
+from agentspec.agents.harness import OPENAI_CHAT_ONLY, HarnessAgent
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events, tail
 from agentspec.failures import FailureKind, Kind
 from agentspec.sandbox import Completed
@@ -161,6 +161,7 @@ class QwenCodeAgent(HarnessAgent):
 
     name = "qwen-code"
     title = "Qwen Code"
+    refused_providers = OPENAI_CHAT_ONLY
     cli = CLI
     args_variable = "AGENTSPEC_QWEN_CODE_ARGS"
 

@@ -25,6 +25,9 @@ def check_cells(cells: Sequence[Cell]) -> None:
             raise UsageError(f"agent {cell.agent!r} needs a model, e.g. --model ollama/qwen3.5:27b")
         if not agent.needs_model and not agent.model_optional and cell.endpoint is not None:
             raise UsageError(f"agent {cell.agent!r} uses no model; drop --model {cell.model}")
+        refused = agent.refused_providers.get(cell.endpoint.provider) if cell.endpoint is not None else None
+        if refused:
+            raise UsageError(f"agent {cell.agent!r} cannot use {cell.model}: {refused}")
 
 
 def plan_summary(spec_count: int, cells: Sequence[Cell]) -> str:
