@@ -18,7 +18,14 @@ from typing import Any, ClassVar
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint
 from agentspec.agents.cli import CliLookup, FoundCli, cli_version, extra_args, install_folder
-from agentspec.agents.process import harness_env, harness_home, home_env, run_harness
+from agentspec.agents.process import (
+    as_seen_inside,
+    harness_env,
+    harness_home,
+    harness_route,
+    home_env,
+    run_harness,
+)
 from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed, default_env
 
@@ -110,15 +117,23 @@ class HarnessAgent(FoundCli, Agent):
                 error=f"{self.name} needs a model, e.g. --model ollama/qwen3.5:27b",
                 failure_kind=FailureKind.HARNESS_ERROR,
             )
-        endpoint = task.endpoint
+        try:
+            route = harness_route(task)
+        except ValueError as exc:
+            return AgentResult(error=str(exc), failure_kind=FailureKind.BACKEND_ERROR)
+        # The CLI is given the URL it reaches the endpoint by from its sandbox; the attempt keeps the real one.
+        inside = as_seen_inside(task, route)
+        endpoint = inside.endpoint
+        assert endpoint is not None
         result = await run_harness(
             task,
             self.title,
-            self.command(task, endpoint),
-            self.environment(task, endpoint),
+            self.command(inside, endpoint),
+            self.environment(inside, endpoint),
             lambda done: self.parse(done, task),
-            server_url=self.server_url(endpoint),
+            server_url=self.server_url(task.endpoint),
             stdin=self.stdin(task),
+            route=route,
         )
         result.details = {
             "harness": self.name,
