@@ -4,8 +4,10 @@ A harness module defines one `HarnessAgent` subclass decorated with `register_ag
 differs between CLIs: how to find it (`cli`), which protocol and URL it speaks to (`protocol`,
 `server_url`), its command line (`command`), how it is pointed at the endpoint (`settings`: environment
 variables, and config files written into its fresh HOME), and how to read turns, tokens, cost and errors
-from its output (`parse`). `act` is shared: check the endpoint, run the CLI in the sandbox, read its
-output, record its version, protocol and the context window it was told. `agentspec.agents` imports
+from its output (`parse`). `act` is shared: check the endpoint, run the CLI in the sandbox (where its
+only network is a relay to the endpoint, so `command` and `settings` get the endpoint with the URL it
+is reached by from there), read its output, record its version, protocol and the context window it
+was told. `agentspec.agents` imports
 every module of its package, so a new harness needs no edit anywhere else.
 """
 

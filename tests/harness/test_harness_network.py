@@ -25,6 +25,8 @@ import pytest
 
 from agentspec.agents.base import AgentTask, Endpoint
 from agentspec.agents.command import CommandAgent
+from agentspec.agents.harness import harness_classes
+from agentspec.agents.process import as_seen_inside, harness_route
 from agentspec.runner.workspace import make_workspace
 from agentspec.sandbox import Sandbox, bwrap_available
 from agentspec.sandbox.relay import INSIDE_SOCKETS
@@ -190,3 +192,25 @@ def test_without_bubblewrap_the_harness_has_the_hosts_network_and_says_so(
     result = asyncio.run(_probe(other_service, []).act(task))
     assert (result.details["sandbox"], result.details["network"]) == ("none", "host")
     assert result.details["other_loopback_port"] == "reached"
+
+
+@needs_bwrap
+@pytest.mark.parametrize("name", sorted(harness_classes()))
+def test_every_harness_is_given_the_url_it_reaches_the_endpoint_by(
+    name: str, seed_specs: list[Spec], tmp_path: Path
+) -> None:
+    spec = spec_named(seed_specs, "validators")
+    workspace, scratch = tmp_path / "workspace", tmp_path / "scratch"
+    make_workspace(spec, workspace)
+    scratch.mkdir()
+    endpoint = Endpoint.parse("openai/m", "https://api.example.com/v1")
+    task = AgentTask(spec, workspace, scratch, Sandbox("bwrap"), endpoint)
+    route = harness_route(task)
+    assert route is not None and route.url == "https://api.example.com:10443/v1"
+    inside = as_seen_inside(task, route)
+    assert inside.endpoint is not None and task.endpoint == endpoint  # the attempt keeps the real endpoint
+    agent = harness_classes()[name](executable=sys.executable)
+    argv, env = agent.command(inside, inside.endpoint), agent.environment(inside, inside.endpoint)
+    written = " ".join([*argv, *env.values(), *(p.read_text() for p in scratch.rglob("*") if p.is_file())])
+    assert "api.example.com:10443" in written
+    assert "https://api.example.com/" not in written and 'https://api.example.com"' not in written
