@@ -214,3 +214,24 @@ def test_every_harness_is_given_the_url_it_reaches_the_endpoint_by(
     written = " ".join([*argv, *env.values(), *(p.read_text() for p in scratch.rglob("*") if p.is_file())])
     assert "api.example.com:10443" in written
     assert "https://api.example.com/" not in written and 'https://api.example.com"' not in written
+
+
+@needs_bwrap
+def test_a_command_without_a_model_has_no_network_at_all(
+    other_service: Service, seed_specs: list[Spec], tmp_path: Path
+) -> None:
+    spec = spec_named(seed_specs, "validators")
+    workspace, scratch = tmp_path / "workspace", tmp_path / "scratch"
+    make_workspace(spec, workspace)
+    scratch.mkdir()
+    code = (
+        "import json, socket\n"
+        "try:\n"
+        f"    socket.create_connection(('127.0.0.1', {other_service.port}), timeout=5); seen = 'reached'\n"
+        "except OSError as exc:\n"
+        "    seen = exc.strerror\n"
+        "print(json.dumps({'details': {'other_loopback_port': seen}}))\n"
+    )
+    agent = CommandAgent(f"--parser=json {shlex.quote(sys.executable)} -c {shlex.quote(code)}")
+    result = asyncio.run(agent.act(AgentTask(spec, workspace, scratch, Sandbox("bwrap"))))
+    assert (result.details["network"], result.details["other_loopback_port"]) == ("none", "Connection refused")
