@@ -9,11 +9,13 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from agentspec.sandbox import Sandbox, bwrap_available
 from agentspec.sandbox.relay import SCRIPT, EndpointRelay
 from agentspec.sandbox.routes import EndpointRoute, route_endpoint
 
@@ -274,3 +276,75 @@ def _wait_for(path: Path) -> None:
     while not path.exists():
         assert time.monotonic() < deadline, f"{path} never appeared"
         time.sleep(0.05)
+
+
+# Behind the relay in bubblewrap: the sandbox's timeout and --die-with-parent still end every process.
+
+needs_bwrap = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap (bwrap) is not usable here")
+DETACH = """
+import os, sys, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execvp("sleep", ["sleep", sys.argv[1]])
+    os._exit(0)
+os.wait()
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def _marker() -> str:
+    return f"{900 + uuid.uuid4().int % 10**6 / 10**6:.6f}"
+
+
+def _alive(mark: str) -> list[int]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if mark.encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def _gone(mark: str, within_s: float = 30.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while _alive(mark):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@needs_bwrap
+def test_the_timeout_kills_the_relay_and_every_process_behind_it(tmp_path: Path) -> None:
+    mark = _marker()
+    route = route_endpoint("http://127.0.0.1:8000")
+    argv = [sys.executable, "-c", DETACH, mark, "300"]
+    done = Sandbox("bwrap").run_sync(argv, cwd=tmp_path, timeout_s=2, endpoints=[route])
+    assert done.timed_out and done.relay is not None
+    assert _gone(mark), _alive(mark)
+
+
+@needs_bwrap
+def test_everything_behind_the_relay_dies_with_agentspec(tmp_path: Path) -> None:
+    mark = _marker()
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from agentspec.sandbox import Sandbox\n"
+        "from agentspec.sandbox.routes import route_endpoint\n"
+        f"argv = ['sh', '-c', 'sleep {mark} & sleep {mark}']\n"
+        "Sandbox('bwrap').run_sync(argv, cwd=Path(sys.argv[1]), timeout_s=300,\n"
+        "    endpoints=[route_endpoint('http://127.0.0.1:8000')])\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script, str(tmp_path)]) as runner:
+        deadline = time.monotonic() + 60
+        # Both sleeps running: the sandbox is fully set up (its parent-death signals armed) before the kill.
+        while len(_alive(f"sleep\0{mark}")) < 2:
+            assert time.monotonic() < deadline, "the sandboxed command never started"
+            time.sleep(0.05)
+        runner.kill()
+        runner.wait(30)
+    assert _gone(mark), _alive(mark)
