@@ -42,7 +42,7 @@ from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent_
 from agentspec.agents.cli import CliLookup, FoundCli
 from agentspec.agents.harness import harness_classes
 from agentspec.agents.output import clipped
-from agentspec.agents.process import harness_env, harness_home, run_harness, write_prompt
+from agentspec.agents.process import as_seen_inside, harness_env, harness_home, harness_route, run_harness, write_prompt
 from agentspec.errors import UsageError
 from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed
@@ -201,14 +201,20 @@ class CommandAgent(FoundCli, Agent):
 
     async def act(self, task: AgentTask) -> AgentResult:
         """Run the command on the workspace; its exit status, output and parser say what happened."""
+        try:
+            route = harness_route(task)
+        except ValueError as exc:
+            return AgentResult(error=str(exc), failure_kind=FailureKind.BACKEND_ERROR)
+        inside = as_seen_inside(task, route)
         result = await run_harness(
             task,
             f"the command {Path(self.executable).name!r}",
-            self.command(task),
-            self.environment(task),
+            self.command(inside),
+            self.environment(inside),
             lambda done: self.parser(done, task),
             server_url=task.endpoint.base_url if task.endpoint else None,
             stdin=task.instructions if self.stdin else None,
+            route=route,
         )
         result.details = {"harness": "command", "template": self.template, **result.details}
         return result

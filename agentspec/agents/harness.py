@@ -4,8 +4,10 @@ A harness module defines one `HarnessAgent` subclass decorated with `register_ag
 differs between CLIs: how to find it (`cli`), which protocol and URL it speaks to (`protocol`,
 `server_url`), its command line (`command`), how it is pointed at the endpoint (`settings`: environment
 variables, and config files written into its fresh HOME), and how to read turns, tokens, cost and errors
-from its output (`parse`). `act` is shared: check the endpoint, run the CLI in the sandbox, read its
-output, record its version, protocol and the context window it was told. `agentspec.agents` imports
+from its output (`parse`). `act` is shared: check the endpoint, run the CLI in the sandbox (where its
+only network is a relay to the endpoint, so `command` and `settings` get the endpoint with the URL it
+is reached by from there), read its output, record its version, protocol and the context window it
+was told. `agentspec.agents` imports
 every module of its package, so a new harness needs no edit anywhere else.
 """
 
@@ -18,7 +20,14 @@ from typing import Any, ClassVar
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, Endpoint
 from agentspec.agents.cli import CliLookup, FoundCli, cli_version, extra_args, install_folder
-from agentspec.agents.process import harness_env, harness_home, home_env, run_harness
+from agentspec.agents.process import (
+    as_seen_inside,
+    harness_env,
+    harness_home,
+    harness_route,
+    home_env,
+    run_harness,
+)
 from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed, default_env
 
@@ -116,15 +125,23 @@ class HarnessAgent(FoundCli, Agent):
                 error=f"{self.name} needs a model, e.g. --model ollama/qwen3.5:27b",
                 failure_kind=FailureKind.HARNESS_ERROR,
             )
-        endpoint = task.endpoint
+        try:
+            route = harness_route(task)
+        except ValueError as exc:
+            return AgentResult(error=str(exc), failure_kind=FailureKind.BACKEND_ERROR)
+        # The CLI is given the URL it reaches the endpoint by from its sandbox; the attempt keeps the real one.
+        inside = as_seen_inside(task, route)
+        endpoint = inside.endpoint
+        assert endpoint is not None
         result = await run_harness(
             task,
             self.title,
-            self.command(task, endpoint),
-            self.environment(task, endpoint),
+            self.command(inside, endpoint),
+            self.environment(inside, endpoint),
             lambda done: self.parse(done, task),
-            server_url=self.server_url(endpoint),
+            server_url=self.server_url(task.endpoint),
             stdin=self.stdin(task),
+            route=route,
         )
         result.details = {
             "harness": self.name,

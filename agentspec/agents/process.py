@@ -1,9 +1,11 @@
 """Running a harness CLI on a workspace: its sandbox, its fresh HOME and environment, and how it ended.
 
 A harness runs in the attempt's sandbox with only the workspace and the attempt's scratch folder
-writable, and the host's network shared so that it reaches a loopback model server. Its HOME is a fresh
-folder in the scratch folder, so no state leaks between attempts and nothing is written to the real home.
-At the spec's time limit its whole process tree is killed.
+writable. Under bubblewrap it has a network of its own in which only the model endpoint answers, through
+a relay (`harness_route`; agentspec/sandbox/routes.py says where it listens and which URL the harness
+is given); without bubblewrap it has the host's network. Its HOME is a fresh folder in the scratch
+folder, so no state leaks between attempts and nothing is written to the real home. At the spec's time
+limit its whole process tree is killed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from agentspec.agents.base import AgentResult, AgentTask
@@ -21,6 +24,7 @@ from agentspec.errors import SandboxError
 from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed, Sandbox, default_env, program_paths
 from agentspec.sandbox.limits import MIB
+from agentspec.sandbox.routes import EndpointRoute, route_endpoint
 
 Parser = Callable[[Completed], AgentResult]
 
@@ -35,6 +39,40 @@ def harness_sandbox(task: AgentTask) -> Sandbox:
     # Node, Bun and Python runtimes reserve far more address space than they use; RLIMIT_AS breaks them.
     limits = replace(limits, memory_mb=None, output_bytes=max(limits.output_bytes, HARNESS_OUTPUT_BYTES))
     return Sandbox(task.sandbox.mode, limits)
+
+
+def harness_route(task: AgentTask) -> EndpointRoute | None:
+    """How the harness reaches the task's endpoint: a relay under bubblewrap; None for the host's network.
+
+    Raises:
+        ValueError: The endpoint's URL has no host or a bad port.
+    """
+    if task.endpoint is None or task.sandbox.mode != "bwrap":
+        return None
+    return route_endpoint(task.endpoint.base_url)
+
+
+def as_seen_inside(task: AgentTask, route: EndpointRoute | None) -> AgentTask:
+    """`task` with its endpoint's URL as the harness must be given it in its sandbox (the route's)."""
+    if route is None or task.endpoint is None or route.url == task.endpoint.base_url:
+        return task
+    return replace(task, endpoint=replace(task.endpoint, base_url=route.url))
+
+
+def network_details(task: AgentTask, route: EndpointRoute | None, done: Completed) -> dict[str, Any]:
+    """What the attempt records of the harness's network: what it could reach and what went through."""
+    if task.sandbox.mode != "bwrap":
+        return {"network": "host"}
+    if route is None:
+        return {"network": "none"}
+    details: dict[str, Any] = {"network": "endpoint only"}
+    if task.endpoint is not None and route.url != task.endpoint.base_url:
+        details["endpoint_in_sandbox"] = route.url
+    if done.relay is not None:
+        details["relay_connections"] = done.relay.connections
+        if done.relay.failures:
+            details["relay_failures"] = list(done.relay.failures)
+    return details
 
 
 def home_of(task: AgentTask) -> Path:
@@ -113,6 +151,7 @@ async def run_harness(
     *,
     server_url: str | None,
     stdin: str | None = None,
+    route: EndpointRoute | None = None,
 ) -> AgentResult:
     """Run a harness CLI on the task's workspace and return what happened; raises nothing for its failures.
 
@@ -122,8 +161,10 @@ async def run_harness(
         argv: The command, its program an absolute path.
         env: Its whole environment.
         parse: Reads the process's output into a result (turns, tokens, transcript, failure kind).
-        server_url: The model server to check for a listener first, or None.
+        server_url: The model server to check for a listener first (its real URL), or None.
         stdin: Text for its standard input.
+        route: How it reaches the endpoint from its sandbox (`harness_route`); with None it has no network
+            under bubblewrap, and without bubblewrap always the host's.
     """
     if server_url is not None:
         problem = await unreachable(server_url)
@@ -135,10 +176,10 @@ async def run_harness(
             cwd=task.workspace,
             timeout_s=task.limits.time_s,
             env=env,
-            network=True,
             writable=[task.scratch],
             stdin=stdin,
             readonly=program_paths(argv),
+            endpoints=() if route is None else (route,),
         )
     except SandboxError as exc:
         return AgentResult(error=f"{label}: {exc}", failure_kind=FailureKind.SANDBOX_ERROR)
@@ -150,11 +191,17 @@ async def run_harness(
     result.details = {
         "returncode": done.returncode,
         "sandbox": done.sandbox,
+        **network_details(task, route, done),
         "limits_hit": list(done.limits_hit),
         **({"stderr": tail(done.stderr)} if done.stderr.strip() else {}),
         **result.details,
     }
-    return ended(result, done, label, task.limits.time_s)
+    result = ended(result, done, label, task.limits.time_s)
+    if done.relay is not None and done.relay.failures and result.failure_kind == FailureKind.HARNESS_ERROR:
+        # The harness failed after the model server refused it: the backend's failure, not the harness's.
+        result.failure_kind = FailureKind.BACKEND_ERROR
+        result.error = f"{result.error} (the model server could not be reached: {done.relay.failures[0]})"
+    return result
 
 
 def ended(result: AgentResult, done: Completed, label: str, time_s: float) -> AgentResult:

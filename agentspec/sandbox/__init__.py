@@ -9,9 +9,10 @@ all run their commands through `Sandbox.run` (or `Sandbox.run_sync`, which is ``
   so no spec suite, results store or checkout. Only the working directory and the ``writable`` paths are
   bound read-write; ``/tmp`` and ``/dev/shm`` are private tmpfs
   of at most ``tmp_mb`` each and the rest of ``/dev`` is read-only; every namespace is new (pid, net, ipc,
-  uts, cgroup, user), so there is no network unless ``network=True`` shares the host's (to reach a
-  loopback model server). The command runs as uid/gid 1000 in a user namespace that maps it back to the
-  caller's uid, with no capabilities and no nested user namespaces; files it writes belong to the caller.
+  uts, cgroup, user), so there is no network unless ``network=True`` shares the host's, or
+  ``endpoints`` names servers reached through a relay and nothing else (agentspec/sandbox/relay.py).
+  The command runs as uid/gid 1000 in a user namespace that maps it back to the caller's uid, with no
+  capabilities and no nested user namespaces; files it writes belong to the caller.
 - **Processes** (fork bombs): one pids cgroup per run (the cgroup v1 ``pids`` hierarchy, or cgroup v2),
   under ``agentspec/``, capped at ``processes`` tasks (threads count). We run as root, and the kernel
   does not enforce RLIMIT_NPROC for uid 0, not even in a user namespace whose uid maps back to 0:

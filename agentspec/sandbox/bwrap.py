@@ -44,11 +44,13 @@ def bwrap_argv(
     network: bool,
     tmp_bytes: int,
     readonly: Sequence[Path] = (),
+    mounts: Sequence[tuple[Path, Path]] = (),
 ) -> list[str]:
     """The bwrap command line that runs ``argv`` in ``cwd``, with only ``cwd`` and ``writable`` writable.
 
     The root is an empty read-only folder showing only the system's runtime, this Python, ``readonly``
-    and the writable paths (agentspec/sandbox/paths.py says what and why).
+    and the writable paths (agentspec/sandbox/paths.py says what and why); ``mounts`` are ``(outside,
+    inside)`` read-only binds made last, so they may cover what came before (the relay's /etc/hosts).
     """
     uid, size = str(SANDBOX_UID), str(tmp_bytes)
     command = [bwrap, "--unshare-all", *(["--share-net"] if network else [])]
@@ -74,4 +76,6 @@ def bwrap_argv(
     for path in sorted({cwd, *writable}, key=lambda p: len(p.parts)):
         if path != Path("/"):
             command += ["--bind", str(path), str(path)]
+    for outside, inside in mounts:
+        command += ["--ro-bind", str(outside), str(inside)]
     return [*command, "--remount-ro", "/", "--chdir", str(cwd), "--", *argv]

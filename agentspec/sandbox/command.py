@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +20,8 @@ from agentspec.sandbox.bwrap import bwrap_argv, bwrap_problem
 from agentspec.sandbox.cgroup import PidsCgroup, pids_base
 from agentspec.sandbox.limits import MIB, SandboxLimits, child_setup
 from agentspec.sandbox.memory import MemoryCgroup
+from agentspec.sandbox.relay import EndpointRelay, RelayLog
+from agentspec.sandbox.routes import EndpointRoute
 
 Mode = Literal["auto", "bwrap", "none"]
 Resolved = Literal["bwrap", "none"]
@@ -62,6 +64,7 @@ class Completed:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     limits_hit: tuple[Limit, ...] = ()
+    relay: RelayLog | None = None
 
     @property
     def ok(self) -> bool:
@@ -148,6 +151,7 @@ class Sandbox:
         stdin: str | None = None,
         pass_fds: Sequence[int] = (),
         readonly: Sequence[Path] = (),
+        endpoints: Sequence[EndpointRoute] = (),
     ) -> Completed:
         """`run`, for callers without an event loop (it calls `asyncio.run`)."""
         return asyncio.run(
@@ -161,6 +165,7 @@ class Sandbox:
                 stdin=stdin,
                 pass_fds=pass_fds,
                 readonly=readonly,
+                endpoints=endpoints,
             )
         )
 
@@ -176,6 +181,7 @@ class Sandbox:
         stdin: str | None = None,
         pass_fds: Sequence[int] = (),
         readonly: Sequence[Path] = (),
+        endpoints: Sequence[EndpointRoute] = (),
     ) -> Completed:
         """Run ``argv`` in ``cwd``; every process it started is gone when this returns (or is cancelled).
 
@@ -190,6 +196,9 @@ class Sandbox:
             pass_fds: Descriptors of this process the command inherits, under the same numbers.
             readonly: More existing paths to show read-only (under bwrap, which shows only the system's
                 runtime and this Python otherwise; `program_paths` gives a program's).
+            endpoints: Servers the command may reach, and nothing else, with ``network`` False (under bwrap:
+                a relay listens inside as each route says and connects only to its target; without bwrap
+                the network is the host's). The command runs as a child of the inside relay.
 
         Raises:
             SandboxError: The sandbox itself could not start the command.
@@ -207,11 +216,45 @@ class Sandbox:
             raise SandboxError(f"cannot run {argv[0]!r}: {exc}") from exc
         if not cwd.is_dir():
             raise SandboxError(f"cannot run {argv[0]!r}: {cwd} is not a directory")
+        if network and endpoints:
+            raise ValueError("give network=True (the host's network) or endpoints (only those), not both")
+        if self._mode == "bwrap" and endpoints:
+            relay = EndpointRelay(endpoints)
+            try:
+                await relay.start()
+            except OSError as exc:
+                raise SandboxError(f"cannot run {argv[0]!r}: cannot start the relay to its endpoint: {exc}") from exc
+            try:
+                wrapped, mounts = relay.wrap(argv), relay.binds()
+                done = await self._confined(argv, wrapped, cwd, binds, shown, env, timeout_s, stdin, pass_fds, mounts)
+            finally:
+                await asyncio.shield(relay.close())
+            return replace(done, relay=relay.log)
         command = list(argv)
+        return await self._confined(argv, command, cwd, binds, shown, env, timeout_s, stdin, pass_fds, network=network)
+
+    async def _confined(
+        self,
+        argv: tuple[str, ...],
+        command: list[str],
+        cwd: Path,
+        binds: list[Path],
+        shown: list[Path],
+        env: Mapping[str, str] | None,
+        timeout_s: float,
+        stdin: str | None,
+        pass_fds: Sequence[int],
+        mounts: Sequence[tuple[Path, Path]] = (),
+        *,
+        network: bool = False,
+    ) -> Completed:
+        """`run` once its arguments are checked: ``command`` (``argv``, or ``argv`` behind the relay) confined."""
         if self._mode == "bwrap":
             bwrap = shutil.which("bwrap") or "bwrap"
             tmp_bytes = self.limits.tmp_mb * MIB
-            command = bwrap_argv(bwrap, argv, cwd, binds, network=network, tmp_bytes=tmp_bytes, readonly=shown)
+            command = bwrap_argv(
+                bwrap, command, cwd, binds, network=network, tmp_bytes=tmp_bytes, readonly=shown, mounts=mounts
+            )
         processes = self.limits.processes
         cgroup = PidsCgroup.create(processes) if processes else None
         if processes and cgroup is None and os.geteuid() == 0:
