@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,8 @@ import pytest
 
 from agentspec.runner.sweep import WORK_PREFIX, sweep_stale_work_dirs
 from agentspec.runner.tree import remove_tree
+from agentspec.sandbox.relay import RELAY_PREFIX, EndpointRelay
+from agentspec.sandbox.routes import route_endpoint
 
 
 def dead_pid() -> int:
@@ -87,3 +91,25 @@ def test_remove_tree_on_a_symlink_removes_the_link_only(tmp_path: Path) -> None:
     assert remove_tree(link) == []
     assert not link.is_symlink() and (target / "keep").is_file()
     assert remove_tree(tmp_path / "absent") == []
+
+
+def test_a_killed_runs_relay_folder_is_swept_and_a_live_ones_kept(tmp_path: Path) -> None:
+    # A harness's relay folder holds Unix sockets; agentspec killed with -9 leaves it behind.
+    async def live_folder() -> Path:
+        relay = EndpointRelay([route_endpoint("http://127.0.0.1:8080/v1")])
+        async with relay:
+            assert relay.folder is not None and list((relay.folder / "sockets").iterdir())
+            return relay.folder
+
+    made = asyncio.run(live_folder())
+    assert made.name.startswith(f"{RELAY_PREFIX}{os.getpid()}-") and not made.exists()
+    dead = tmp_path / f"{RELAY_PREFIX}{dead_pid()}-abc"
+    (dead / "sockets").mkdir(parents=True)
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(dead / "sockets" / "0.sock"))
+    listener.close()
+    (dead / "hosts").write_text("127.0.0.1 localhost\n")
+    alive = tmp_path / f"{RELAY_PREFIX}{os.getpid()}-xyz"
+    alive.mkdir()
+    assert sweep_stale_work_dirs(tmp_path) == [dead]
+    assert alive.is_dir()

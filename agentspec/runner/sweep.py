@@ -1,8 +1,9 @@
 """Scratch folders of runs: made per process, and swept when the process that made them is gone.
 
 A run killed with -9 leaves its scratch folder (workspaces an agent shaped: deep, locked, full of
-links) in the temp directory. The next run removes it, and only it: a folder named
-`agentspec-run-<pid>-*`, a real folder (not a symlink), owned by this user, whose process is dead.
+links) and a harness's relay folder (its sockets) in the temp directory. The next run removes them, and
+only them: a folder named `agentspec-run-<pid>-*` or `agentspec-relay-<pid>-*`, a real folder (not a
+symlink), owned by this user, whose process is dead.
 Removal never follows a symlink, never recurses on Python's stack, and what cannot be removed is a
 warning, never a reason not to run.
 """
@@ -16,15 +17,18 @@ import warnings
 from pathlib import Path
 
 from agentspec.runner.tree import remove_tree
+from agentspec.sandbox.relay import RELAY_PREFIX
 
 WORK_PREFIX = "agentspec-run-"
+SWEPT_PREFIXES = (WORK_PREFIX, RELAY_PREFIX)
 
 
 def sweep_stale_work_dirs(temp_dir: Path | None = None) -> list[Path]:
     """Remove the scratch folders of agentspec runs whose process is gone; return the ones removed."""
     removed: list[Path] = []
     try:
-        candidates = sorted(Path(temp_dir or tempfile.gettempdir()).glob(f"{WORK_PREFIX}*-*"))
+        folder = Path(temp_dir or tempfile.gettempdir())
+        candidates = sorted(found for prefix in SWEPT_PREFIXES for found in folder.glob(f"{prefix}*-*"))
     except OSError as exc:
         warnings.warn(f"could not list the temp directory to sweep stale runs: {exc}", RuntimeWarning, stacklevel=2)
         return removed
@@ -49,7 +53,10 @@ def make_work_root() -> Path:
 
 def _stale(folder: Path) -> bool:
     """Whether `folder` is agentspec's own scratch folder of a process that no longer runs."""
-    pid = folder.name.removeprefix(WORK_PREFIX).split("-", 1)[0]
+    prefix = next((p for p in SWEPT_PREFIXES if folder.name.startswith(p)), None)
+    if prefix is None:
+        return False
+    pid = folder.name.removeprefix(prefix).split("-", 1)[0]
     if not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:

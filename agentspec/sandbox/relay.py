@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import shutil
 import sys
 import tempfile
@@ -29,6 +30,7 @@ INSIDE_SOCKETS = INSIDE_FOLDER / "sockets"
 SCRIPT = Path(__file__).with_name("relay_inside.py")
 CONNECT_TIMEOUT_S = 10.0
 _CHUNK = 64 * 1024
+RELAY_PREFIX = "agentspec-relay-"
 
 
 @dataclass
@@ -68,7 +70,8 @@ class EndpointRelay:
             OSError: A socket could not be made.
         """
         # A short private path: a Unix socket's path must fit in 108 bytes.
-        self.folder = Path(tempfile.mkdtemp(prefix="agentspec-relay-"))
+        # The pid in its name lets the next run sweep it if this process is killed (agentspec.runner.sweep).
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{RELAY_PREFIX}{os.getpid()}-"))
         try:
             (self.folder / "sockets").mkdir()
             (self.folder / "hosts").write_text(hosts_file(self.routes), encoding="utf-8")
