@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -105,9 +106,11 @@ def test_a_killed_runs_relay_folder_is_swept_and_a_live_ones_kept(tmp_path: Path
     assert made.name.startswith(f"{RELAY_PREFIX}{os.getpid()}-") and not made.exists()
     dead = tmp_path / f"{RELAY_PREFIX}{dead_pid()}-abc"
     (dead / "sockets").mkdir(parents=True)
-    listener = socket.socket(socket.AF_UNIX)
-    listener.bind(str(dead / "sockets" / "0.sock"))
-    listener.close()
+    short = Path(tempfile.mkdtemp())  # a socket's path must fit in 108 bytes; it is made there and moved in
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(short / "0.sock"))
+    (short / "0.sock").rename(dead / "sockets" / "0.sock")
+    short.rmdir()
     (dead / "hosts").write_text("127.0.0.1 localhost\n")
     alive = tmp_path / f"{RELAY_PREFIX}{os.getpid()}-xyz"
     alive.mkdir()

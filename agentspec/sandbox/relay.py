@@ -11,7 +11,6 @@ closed at once and noted in `RelayLog`. Everything is closed and the folder remo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import os
 import shutil
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from agentspec.sandbox.relay_inside import close_quietly, copy_stream
 from agentspec.sandbox.routes import EndpointRoute, hosts_file
 
 INSIDE_FOLDER = Path("/run/agentspec")
@@ -29,7 +29,6 @@ INSIDE_SCRIPT = INSIDE_FOLDER / "relay.py"
 INSIDE_SOCKETS = INSIDE_FOLDER / "sockets"
 SCRIPT = Path(__file__).with_name("relay_inside.py")
 CONNECT_TIMEOUT_S = 10.0
-_CHUNK = 64 * 1024
 RELAY_PREFIX = "agentspec-relay-"
 
 
@@ -158,27 +157,6 @@ async def pipe_both_ways(
 ) -> None:
     """Copy bytes each way until both sides have finished sending; an end of input is passed on as such."""
     try:
-        await asyncio.gather(_copy(one[0], other[1], one[1]), _copy(other[0], one[1], other[1]))
+        await asyncio.gather(copy_stream(one[0], other[1], one[1]), copy_stream(other[0], one[1], other[1]))
     finally:
         await close_quietly(other[1])
-
-
-async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, own: asyncio.StreamWriter) -> None:
-    """Copy `reader` into `writer`, then pass the end of input on; a broken side aborts both connections."""
-    try:
-        while chunk := await reader.read(_CHUNK):
-            writer.write(chunk)
-            await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()
-    except OSError:
-        # A reset on either side ends the other direction too, which would otherwise wait for input forever.
-        writer.transport.abort()
-        own.transport.abort()
-
-
-async def close_quietly(writer: asyncio.StreamWriter) -> None:
-    """Close a connection, ignoring that the other end went first."""
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()

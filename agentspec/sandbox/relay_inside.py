@@ -31,7 +31,11 @@ def _listener(text: str) -> tuple[str, int, str, bool]:
     return host.strip("[]"), int(port), path.removesuffix("?"), optional
 
 
-async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, own: asyncio.StreamWriter) -> None:
+async def copy_stream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, own: asyncio.StreamWriter) -> None:
+    """Copy `reader` into `writer`, then pass the end of input on; a broken side aborts both connections.
+
+    The host's relay (agentspec/sandbox/relay.py) pipes with this too: one copy loop for both sides.
+    """
     try:
         while chunk := await reader.read(_CHUNK):
             writer.write(chunk)
@@ -39,11 +43,13 @@ async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, own:
         if writer.can_write_eof():
             writer.write_eof()
     except OSError:
+        # A reset on either side ends the other direction too, which would otherwise wait for input forever.
         writer.transport.abort()
         own.transport.abort()
 
 
-async def _close(writer: asyncio.StreamWriter) -> None:
+async def close_quietly(writer: asyncio.StreamWriter) -> None:
+    """Close a connection, ignoring that the other end went first."""
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
@@ -53,13 +59,13 @@ async def _relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, 
     try:
         outside, inside = await asyncio.open_unix_connection(path)
     except OSError:
-        await _close(writer)
+        await close_quietly(writer)
         return
     try:
-        await asyncio.gather(_copy(reader, inside, writer), _copy(outside, writer, inside))
+        await asyncio.gather(copy_stream(reader, inside, writer), copy_stream(outside, writer, inside))
     finally:
-        await _close(inside)
-        await _close(writer)
+        await close_quietly(inside)
+        await close_quietly(writer)
 
 
 async def _run(listeners: list[tuple[str, int, str, bool]], argv: list[str]) -> int:
