@@ -85,3 +85,15 @@ def test_every_attempt_records_its_provenance_and_an_unchanged_setup_resumes(
     assert "Nothing new to run" in again.stderr
     with Store(results) as store:
         assert [r.provenance for r in store.attempts()] == [provenance]
+
+
+def test_max_tokens_with_a_harness_says_it_does_not_apply(cli: RunCli, tmp_path: Path, server: ModelServer) -> None:
+    results = tmp_path / "results"
+    done = cli("run", SPECS / "validators.toml", "--agent", "command:true", "--model", "openai/reference",
+               "--base-url", server.url + "/v1", "--max-tokens", "3000", "--results", results)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "--max-tokens applies to the builtin agent only: command:true uses its own reply limit" in " ".join(
+        done.stderr.split()
+    )
+    [attempt] = report_json(cli, results)
+    assert attempt["provenance"]["max_tokens"] is None

@@ -140,6 +140,12 @@ def run(
     settings = ProviderSettings(stream=stream)
     if max_tokens is not None:
         settings = replace(settings, max_tokens=max_tokens)
+    others = sorted({cell.agent for cell in setup.cells if cell.agent != "builtin" and cell.endpoint is not None})
+    if max_tokens is not None and others:
+        observer.message(
+            f"--max-tokens applies to the builtin agent only: {', '.join(others)} "
+            f"{'use their' if len(others) > 1 else 'uses its'} own reply limit (not recorded as max_tokens)"
+        )
     backends = preflight_endpoints(setup.cells, settings, observer.message) if check_endpoints else {}
     agents = make_agents(setup.cells, settings, backends, check_backend=check_endpoints)
     runner_executor = make_executor(setup.executor, address=setup.ray_address, runtime_env=setup.ray_runtime_env)
