@@ -61,9 +61,11 @@ def test_seed_suite_with_the_reference_agent_matches_local(cli: RunCli, tmp_path
     assert "Nothing new to run: all 8 attempts are already recorded" in again.stderr
 
 
-def test_seed_suite_with_the_builtin_agent_matches_local(cli: RunCli, tmp_path: Path, cluster: LocalCluster) -> None:
+def test_the_builtin_agent_on_two_seed_specs_matches_local(cli: RunCli, tmp_path: Path, cluster: LocalCluster) -> None:
+    # The whole suite on Ray is the reference agent's test above; here a model agent's turns cross the cluster.
+    tasks = ["--task", "merge-sorted-lists", "--task", "validators"]
     with serve_in_thread(load_specs([SPECS])) as server:
-        models = ["--model", "ollama/reference", "--model", "ollama/nop", "--base-url", server.url]
+        models = ["--model", "ollama/reference", "--model", "ollama/nop", "--base-url", server.url, *tasks]
         local = cli("run", SPECS, *models, "--results", tmp_path / "local", "--concurrency", "2")
         assert local.returncode == 0, local.stderr
         on_ray = cli(
@@ -74,7 +76,7 @@ def test_seed_suite_with_the_builtin_agent_matches_local(cli: RunCli, tmp_path: 
     assert_same_outcomes(got, expected)
     by_model = {(a["model"], a["outcome"]) for a in got}
     assert by_model == {("ollama/reference", "passed"), ("ollama/nop", "failed")}
-    assert all(a["turns"] > 0 and a["details"]["worker"]["executor"] == "ray" for a in got)
+    assert all(a["turns"] > 0 and a["details"]["worker"]["executor"] == "ray" for a in got) and len(got) == 4
 
 
 def test_the_endpoint_cap_holds_across_the_cluster(tmp_path: Path, cluster: LocalCluster) -> None:
