@@ -112,7 +112,7 @@ def test_sandbox_none_does_not_ask_for_bubblewrap(cli: RunCli) -> None:
 def test_ctrl_c_under_rerun_does_not_promise_resuming(tmp_path: Path) -> None:
     results = tmp_path / "results"
     argv = [sys.executable, "-m", "agentspec", "run", str(SPECS), "--rerun", "--concurrency", "1"]
-    argv += ["--sandbox", "none", "--results", str(results)]
+    argv += ["--sandbox", "none", "--results", str(results), "--agent", "command:sleep 2"]  # slow: see test_hostile
     process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # Interrupt inside the run proper: once the first attempt is recorded.
     for _ in range(2400):

@@ -369,8 +369,11 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
 
     results = tmp_path / "results"
     argv = ["python", "-m", "agentspec", "run", str(SPECS), "--results", str(results), "--concurrency", "1"]
+    # Attempts of 2 s each, so that the run cannot end between two looks at the store (cached test sets and the
+    # reference agent made the whole run shorter than one look on a loaded machine).
+    argv += ["--agent", "command:sleep 2"]
     process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for _ in range(600):
+    for _ in range(1200):
         if _recorded(results / "results.sqlite") >= 2 or process.poll() is not None:
             break
         threading.Event().wait(0.05)
