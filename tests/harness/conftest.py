@@ -3,6 +3,9 @@
 A test that needs Claude Code or aider skips when that CLI is not installed, naming the install command;
 under CI (``CI`` set) a missing CLI fails instead, since `.ci/run` installs both. Fake CLIs live in
 `fake_cli/` beside this file, not under /tmp: the bwrap sandbox gives every command a private /tmp.
+Each real-harness module builds its CLI fixture (`harness_fixture`), its seed-suite run (`suite_fixture`) and the
+checks every harness shares (reference passes, nop fails, failures are classified) from the helpers here, and keeps
+only what is its own harness's: versions, protocols, tool names, details keys.
 """
 
 from __future__ import annotations
@@ -119,6 +122,15 @@ def act(agent: Agent, spec: Spec, model: str, base_url: str, root: Path) -> Agen
     scratch.mkdir(parents=True)
     task = AgentTask(spec, workspace, scratch, Sandbox("auto"), Endpoint.parse(model, base_url))
     return asyncio.run(agent.act(task))
+
+
+def validators_task(specs: list[Spec], root: Path, sandbox: Sandbox, endpoint: Endpoint | None = None) -> AgentTask:
+    """The `validators` task in fresh `workspace` and `scratch` folders below `root`, for calling an agent directly."""
+    spec = spec_named(specs, "validators")
+    workspace, scratch = root / "workspace", root / "scratch"
+    make_workspace(spec, workspace)
+    scratch.mkdir()
+    return AgentTask(spec, workspace, scratch, sandbox, endpoint)
 
 
 @dataclass(frozen=True)
@@ -238,3 +250,21 @@ def expect_failure_kind(faulty_server: ModelServer, seed_specs: list[Spec], tmp_
         assert record.error
 
     return expect
+
+
+def assert_unreachable_is_a_backend_error(agent: Agent, specs: list[Spec], root: Path) -> None:
+    """An `openai/` attempt against a port nobody listens on fails at once as a backend error naming the URL."""
+    result = act(agent, spec_named(specs, "validators"), "openai/reference", "http://127.0.0.1:9/v1", root)
+    assert result.failure_kind == "backend_error"
+    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+
+
+def assert_refused_tool_call_ids_are_tool_format(
+    agent: Agent, server: ModelServer, specs: list[Spec], root: Path
+) -> None:
+    """A server that refuses foreign tool call ids, as Mistral's does, ends the attempt as `tool_format`."""
+    # The files are written by the first call; the next request, carrying its id, is refused.
+    server.faults = Faults(mistral_tool_ids=True)
+    result = act(agent, spec_named(specs, "validators"), "openai/reference", server.url + "/v1", root)
+    assert result.failure_kind == "tool_format", result.error
+    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")

@@ -17,7 +17,8 @@ from tests.harness.conftest import (
     CODEX_INSTALL,
     ExpectFailureKind,
     Suite,
-    act,
+    assert_refused_tool_call_ids_are_tool_format,
+    assert_unreachable_is_a_backend_error,
     attempt,
     harness_fixture,
     nop_failed_all_eight,
@@ -87,9 +88,7 @@ def test_timeout_kills_codex(
 def test_unreachable_server_is_a_backend_error_at_once(
     codex: CodexAgent, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    result = act(codex, spec_named(seed_specs, "validators"), "openai/reference", "http://127.0.0.1:9/v1", tmp_path)
-    assert result.failure_kind == "backend_error"
-    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+    assert_unreachable_is_a_backend_error(codex, seed_specs, tmp_path)
 
 
 def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,8 +105,4 @@ def test_install_folder_is_the_npm_package(codex: CodexAgent) -> None:
 def test_refused_tool_call_ids_are_tool_format(
     codex: CodexAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    # The files are written by the first call; the next request, carrying its id, is refused.
-    faulty_server.faults = Faults(mistral_tool_ids=True)
-    result = act(codex, spec_named(seed_specs, "validators"), "openai/reference", faulty_server.url + "/v1", tmp_path)
-    assert result.failure_kind == "tool_format", result.error
-    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")
+    assert_refused_tool_call_ids_are_tool_format(codex, faulty_server, seed_specs, tmp_path)

@@ -26,6 +26,8 @@ from tests.harness.conftest import (
     ExpectFailureKind,
     Suite,
     act,
+    assert_refused_tool_call_ids_are_tool_format,
+    assert_unreachable_is_a_backend_error,
     harness_fixture,
     nop_failed_all_eight,
     openai_model_failures,
@@ -145,21 +147,13 @@ def test_step_limit_is_max_turns(
 def test_refused_tool_call_ids_are_tool_format(
     mini: MiniSweAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    # The files are written by the first call; the next request, carrying its id, is refused.
-    faulty_server.faults = Faults(mistral_tool_ids=True)
-    spec = spec_named(seed_specs, "validators")
-    result = act(mini, spec, "openai/reference", faulty_server.url + "/v1", tmp_path)
-    assert result.failure_kind == "tool_format", result.error
-    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")
+    assert_refused_tool_call_ids_are_tool_format(mini, faulty_server, seed_specs, tmp_path)
 
 
 def test_unreachable_server_is_a_backend_error_at_once(
     mini: MiniSweAgent, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    spec = spec_named(seed_specs, "validators")
-    result = act(mini, spec, "openai/reference", "http://127.0.0.1:9/v1", tmp_path)
-    assert result.failure_kind == "backend_error"
-    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+    assert_unreachable_is_a_backend_error(mini, seed_specs, tmp_path)
 
 
 def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

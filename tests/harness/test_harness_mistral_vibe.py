@@ -20,6 +20,7 @@ from tests.harness.conftest import (
     ExpectFailureKind,
     Suite,
     act,
+    assert_unreachable_is_a_backend_error,
     attempt,
     harness_fixture,
     nop_failed_all_eight,
@@ -112,10 +113,7 @@ def test_turn_limit_is_max_turns(
 def test_unreachable_server_is_a_backend_error_at_once(
     vibe: MistralVibeAgent, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    spec = spec_named(seed_specs, "validators")
-    result = act(vibe, spec, "openai/reference", "http://127.0.0.1:9/v1", tmp_path)
-    assert result.failure_kind == "backend_error"
-    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+    assert_unreachable_is_a_backend_error(vibe, seed_specs, tmp_path)
 
 
 def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

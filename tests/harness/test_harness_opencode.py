@@ -16,12 +16,12 @@ from tests.harness.conftest import (
     OPENCODE_INSTALL,
     ExpectFailureKind,
     Suite,
-    act,
+    assert_refused_tool_call_ids_are_tool_format,
+    assert_unreachable_is_a_backend_error,
     harness_fixture,
     nop_failed_all_eight,
     openai_model_failures,
     reference_passed_all_eight,
-    spec_named,
     suite_fixture,
 )
 
@@ -74,10 +74,7 @@ def test_model_failures_are_classified(
 def test_unreachable_server_is_a_backend_error_at_once(
     opencode: OpenCodeAgent, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    spec = spec_named(seed_specs, "validators")
-    result = act(opencode, spec, "openai/reference", "http://127.0.0.1:9/v1", tmp_path)
-    assert result.failure_kind == "backend_error"
-    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+    assert_unreachable_is_a_backend_error(opencode, seed_specs, tmp_path)
 
 
 def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,9 +86,4 @@ def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) 
 def test_refused_tool_call_ids_are_tool_format(
     opencode: OpenCodeAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    # The files are written by the first call; the next request, carrying its id, is refused.
-    faulty_server.faults = Faults(mistral_tool_ids=True)
-    spec = spec_named(seed_specs, "validators")
-    result = act(opencode, spec, "openai/reference", faulty_server.url + "/v1", tmp_path)
-    assert result.failure_kind == "tool_format", result.error
-    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")
+    assert_refused_tool_call_ids_are_tool_format(opencode, faulty_server, seed_specs, tmp_path)

@@ -21,7 +21,8 @@ from agentspec.spec.model import Spec
 from tests.harness.conftest import (
     ExpectFailureKind,
     Suite,
-    act,
+    assert_refused_tool_call_ids_are_tool_format,
+    assert_unreachable_is_a_backend_error,
     attempt,
     harness_fixture,
     nop_failed_all_eight,
@@ -106,12 +107,7 @@ def test_arguments_that_are_not_json_are_repaired_and_run(
 def test_refused_tool_call_ids_are_tool_format(
     qwen: QwenCodeAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    # The files are written by the first call; the next request, carrying its id, is refused.
-    faulty_server.faults = Faults(mistral_tool_ids=True)
-    spec = spec_named(seed_specs, "validators")
-    result = act(qwen, spec, "openai/reference", faulty_server.url + "/v1", tmp_path)
-    assert result.failure_kind == "tool_format", result.error
-    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")
+    assert_refused_tool_call_ids_are_tool_format(qwen, faulty_server, seed_specs, tmp_path)
 
 
 def test_its_turn_limit_is_max_turns(
@@ -152,10 +148,7 @@ def test_settings_in_the_workspace_cannot_redirect_it(
 def test_unreachable_server_is_a_backend_error_at_once(
     qwen: QwenCodeAgent, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    spec = spec_named(seed_specs, "validators")
-    result = act(qwen, spec, "openai/reference", "http://127.0.0.1:9/v1", tmp_path)
-    assert result.failure_kind == "backend_error"
-    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+    assert_unreachable_is_a_backend_error(qwen, seed_specs, tmp_path)
 
 
 def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
