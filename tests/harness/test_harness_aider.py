@@ -14,46 +14,30 @@ from tests.harness.conftest import (
     AIDER_INSTALL,
     Suite,
     attempt,
-    by_model,
-    require,
-    run_suite,
-    solution_paths,
+    harness_fixture,
+    nop_failed_all_eight,
+    reference_passed_all_eight,
     spec_named,
+    suite_fixture,
 )
 
+aider = harness_fixture(AiderAgent, AIDER_INSTALL)
 
-@pytest.fixture(scope="module")
-def aider() -> AiderAgent:
-    agent = require(AiderAgent, AIDER_INSTALL)
-    assert isinstance(agent, AiderAgent)
-    return agent
-
-
-@pytest.fixture(scope="module")
-def suite(aider: AiderAgent, harness_server: ModelServer, tmp_path_factory: pytest.TempPathFactory) -> Suite:
-    """`agentspec run specs/ --agent aider` with the models reference and nop (Ollama protocol), through the CLI."""
-    root = tmp_path_factory.mktemp("aider-suite")
-    models = ["--model", "ollama/reference", "--model", "ollama/nop"]
-    return run_suite(harness_server, root, "--agent", "aider", *models, "--concurrency", "4")
+# `agentspec run specs/ --agent aider` with the models reference and nop (Ollama protocol), through the CLI.
+suite = suite_fixture("aider", provider="ollama")
 
 
 @pytest.mark.slow
 def test_reference_passes_all_eight(suite: Suite, seed_specs: list[Spec]) -> None:
-    attempts = by_model(suite.attempts, "ollama/reference")
-    assert [a["outcome"] for a in attempts] == ["passed"] * 8, [(a["task"], a["error"]) for a in attempts]
-    solutions = {s.id: solution_paths(s) for s in seed_specs}
-    for record in attempts:
+    # aider's history files went to the scratch folder: the workspace holds only what the model wrote.
+    for record in reference_passed_all_eight(suite, seed_specs, "ollama/reference"):
         assert record["turns"] == 1 and record["tokens_in"] > 0 and record["tokens_out"] > 0
         assert record["details"]["version"].startswith("aider ") and record["details"]["applied"]
-        # aider's history files went to the scratch folder: the workspace holds only what the model wrote.
-        assert set(record["changed_files"]) == solutions[record["task"]]
 
 
 @pytest.mark.slow
 def test_nop_fails_all_eight(suite: Suite) -> None:
-    attempts = by_model(suite.attempts, "ollama/nop")
-    assert [(a["outcome"], a["failure_kind"]) for a in attempts] == [("failed", "tests_failed")] * 8
-    assert all(a["changed_files"] == [] and a["details"]["applied"] == [] for a in attempts)
+    assert all(a["details"]["applied"] == [] for a in nop_failed_all_eight(suite, "ollama/nop"))
 
 
 @pytest.mark.slow

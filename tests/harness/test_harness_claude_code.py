@@ -22,48 +22,34 @@ from tests.harness.conftest import (
     attempt,
     attempt_with_artifacts,
     by_model,
-    require,
-    run_suite,
-    solution_paths,
+    harness_fixture,
+    nop_failed_all_eight,
+    reference_passed_all_eight,
     spec_named,
+    suite_fixture,
 )
 
+claude = harness_fixture(ClaudeCodeAgent, CLAUDE_INSTALL)
 
-@pytest.fixture(scope="module")
-def claude() -> ClaudeCodeAgent:
-    agent = require(ClaudeCodeAgent, CLAUDE_INSTALL)
-    assert isinstance(agent, ClaudeCodeAgent)
-    return agent
-
-
-@pytest.fixture(scope="module")
-def suite(claude: ClaudeCodeAgent, harness_server: ModelServer, tmp_path_factory: pytest.TempPathFactory) -> Suite:
-    """`agentspec run specs/ --agent claude-code` with the models reference and nop, through the CLI."""
-    root = tmp_path_factory.mktemp("claude-suite")
-    models = ["--model", "anthropic/reference", "--model", "anthropic/nop"]
-    return run_suite(harness_server, root, "--agent", "claude-code", *models, "--concurrency", "4")
+# `agentspec run specs/ --agent claude-code` with the models reference and nop, through the CLI.
+suite = suite_fixture("claude", provider="anthropic")
 
 
 @pytest.mark.slow
 def test_reference_passes_all_eight(suite: Suite, seed_specs: list[Spec]) -> None:
-    attempts = by_model(suite.attempts, "anthropic/reference")
+    # Claude Code kept its own files in the scratch HOME: the workspace holds only what the model wrote.
+    attempts = reference_passed_all_eight(suite, seed_specs, "anthropic/reference")
     assert len(attempts) == 8
-    assert [a["outcome"] for a in attempts] == ["passed"] * 8, [(a["task"], a["error"]) for a in attempts]
-    solutions = {s.id: solution_paths(s) for s in seed_specs}
     for record in attempts:
         details = record["details"]
         assert record["turns"] >= 2 and record["tokens_in"] > 0 and record["tokens_out"] > 0
         assert record["agent_duration_s"] > 0 and details["duration_ms"] > 0 and details["duration_api_ms"] > 0
         assert details["subtype"] == "success" and details["version"].endswith("(Claude Code)")
-        # Claude Code kept its own files in the scratch HOME: the workspace holds only what the model wrote.
-        assert set(record["changed_files"]) == solutions[record["task"]]
 
 
 @pytest.mark.slow
 def test_nop_fails_all_eight(suite: Suite) -> None:
-    attempts = by_model(suite.attempts, "anthropic/nop")
-    assert [(a["outcome"], a["failure_kind"]) for a in attempts] == [("failed", "tests_failed")] * 8
-    assert all(a["turns"] == 1 and a["changed_files"] == [] for a in attempts)
+    assert all(a["turns"] == 1 for a in nop_failed_all_eight(suite, "anthropic/nop"))
 
 
 @pytest.mark.slow

@@ -15,52 +15,38 @@ from agentspec.serve import Faults, ModelServer
 from agentspec.spec.model import Spec
 from tests.harness.conftest import (
     CODEX_INSTALL,
+    ExpectFailureKind,
     Suite,
-    act,
+    assert_refused_tool_call_ids_are_tool_format,
+    assert_unreachable_is_a_backend_error,
     attempt,
-    by_model,
-    require,
-    run_suite,
-    solution_paths,
+    harness_fixture,
+    nop_failed_all_eight,
+    openai_model_failures,
+    reference_passed_all_eight,
     spec_named,
+    suite_fixture,
 )
 
+codex = harness_fixture(CodexAgent, CODEX_INSTALL)
 
-@pytest.fixture(scope="module")
-def codex() -> CodexAgent:
-    agent = require(CodexAgent, CODEX_INSTALL)
-    assert isinstance(agent, CodexAgent)
-    return agent
-
-
-@pytest.fixture(scope="module")
-def suite(codex: CodexAgent, harness_server: ModelServer, tmp_path_factory: pytest.TempPathFactory) -> Suite:
-    """`agentspec run specs/ --agent codex --base-url <serve>/v1` with the models reference and nop."""
-    root = tmp_path_factory.mktemp("codex-suite")
-    models = ["--model", "openai/reference", "--model", "openai/nop"]
-    return run_suite(harness_server, root, "--agent", "codex", *models, "--concurrency", "4", base_path="/v1")
+# `agentspec run specs/ --agent codex --base-url <serve>/v1` with the models reference and nop.
+suite = suite_fixture("codex")
 
 
 @pytest.mark.slow
 def test_reference_passes_all_eight(suite: Suite, seed_specs: list[Spec]) -> None:
-    attempts = by_model(suite.attempts, "openai/reference")
-    assert [a["outcome"] for a in attempts] == ["passed"] * 8, [(a["task"], a["error"]) for a in attempts]
-    solutions = {s.id: solution_paths(s) for s in seed_specs}
-    for record in attempts:
+    for record in reference_passed_all_eight(suite, seed_specs, "openai/reference"):
         # One answer running the shell commands that write the files, one saying it is done.
         assert record["turns"] == 2 and record["tokens_in"] > 0 and record["tokens_out"] > 0
         details = record["details"]
         assert details["version"] == "codex-cli 0.171.0" and details["protocol"] == "openai-responses"
         assert details["commands"] >= 1
-        # Codex's own files stayed in its HOME in the scratch folder.
-        assert set(record["changed_files"]) == solutions[record["task"]]
 
 
 @pytest.mark.slow
 def test_nop_fails_all_eight(suite: Suite) -> None:
-    attempts = by_model(suite.attempts, "openai/nop")
-    assert [(a["outcome"], a["failure_kind"]) for a in attempts] == [("failed", "tests_failed")] * 8
-    assert all(a["changed_files"] == [] and a["turns"] == 1 for a in attempts)
+    assert all(a["turns"] == 1 for a in nop_failed_all_eight(suite, "openai/nop"))
 
 
 @pytest.mark.slow
@@ -82,31 +68,11 @@ def test_config_points_codex_at_the_endpoint() -> None:
     assert "model_context_window" not in ollama
 
 
-@pytest.mark.parametrize(
-    ("model", "faults", "kind"),
-    [
-        ("openai/missing-model", None, "model_not_found"),
-        ("openai/notools", None, "no_tool_support"),
-        ("openai/reference", Faults(malformed="json"), "tool_format"),
-        ("openai/reference", Faults(malformed="text"), "tool_format"),
-        ("openai/reference", Faults(malformed="name"), "tool_format"),
-        ("openai/reference", Faults(context_length=500), "context_exceeded"),
-    ],
-)
+@pytest.mark.parametrize(("model", "faults", "kind"), openai_model_failures("json", "text", "name"))
 def test_model_failures_are_classified(
-    model: str,
-    faults: Faults | None,
-    kind: str,
-    codex: CodexAgent,
-    faulty_server: ModelServer,
-    seed_specs: list[Spec],
-    tmp_path: Path,
+    model: str, faults: Faults | None, kind: str, codex: CodexAgent, expect_failure_kind: ExpectFailureKind
 ) -> None:
-    if faults is not None:
-        faulty_server.faults = faults
-    record = attempt(codex, spec_named(seed_specs, "validators"), model, faulty_server.url + "/v1", tmp_path)
-    assert record.failure_kind == kind, record.error
-    assert record.error
+    expect_failure_kind(codex, model, faults, kind)
 
 
 def test_timeout_kills_codex(
@@ -122,9 +88,7 @@ def test_timeout_kills_codex(
 def test_unreachable_server_is_a_backend_error_at_once(
     codex: CodexAgent, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    result = act(codex, spec_named(seed_specs, "validators"), "openai/reference", "http://127.0.0.1:9/v1", tmp_path)
-    assert result.failure_kind == "backend_error"
-    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+    assert_unreachable_is_a_backend_error(codex, seed_specs, tmp_path)
 
 
 def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,8 +105,4 @@ def test_install_folder_is_the_npm_package(codex: CodexAgent) -> None:
 def test_refused_tool_call_ids_are_tool_format(
     codex: CodexAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    # The files are written by the first call; the next request, carrying its id, is refused.
-    faulty_server.faults = Faults(mistral_tool_ids=True)
-    result = act(codex, spec_named(seed_specs, "validators"), "openai/reference", faulty_server.url + "/v1", tmp_path)
-    assert result.failure_kind == "tool_format", result.error
-    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")
+    assert_refused_tool_call_ids_are_tool_format(codex, faulty_server, seed_specs, tmp_path)

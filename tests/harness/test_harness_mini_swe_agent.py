@@ -23,37 +23,25 @@ from agentspec.serve import Faults, ModelServer
 from agentspec.spec.model import Spec
 from tests.harness.conftest import (
     MINI_SWE_AGENT_INSTALL,
+    ExpectFailureKind,
     Suite,
     act,
-    attempt,
-    by_model,
-    require,
+    assert_refused_tool_call_ids_are_tool_format,
+    assert_unreachable_is_a_backend_error,
+    harness_fixture,
+    nop_failed_all_eight,
+    openai_model_failures,
+    reference_passed_all_eight,
     run_suite,
-    solution_paths,
     spec_named,
+    suite_fixture,
 )
 
+mini = harness_fixture(MiniSweAgent, MINI_SWE_AGENT_INSTALL)
+mini_text = harness_fixture(MiniSweAgentText, MINI_SWE_AGENT_INSTALL)
 
-@pytest.fixture(scope="module")
-def mini() -> MiniSweAgent:
-    agent = require(MiniSweAgent, MINI_SWE_AGENT_INSTALL)
-    assert isinstance(agent, MiniSweAgent)
-    return agent
-
-
-@pytest.fixture(scope="module")
-def mini_text() -> MiniSweAgentText:
-    agent = require(MiniSweAgentText, MINI_SWE_AGENT_INSTALL)
-    assert isinstance(agent, MiniSweAgentText)
-    return agent
-
-
-@pytest.fixture(scope="module")
-def suite(mini: MiniSweAgent, harness_server: ModelServer, tmp_path_factory: pytest.TempPathFactory) -> Suite:
-    """`agentspec run specs/ --agent mini-swe-agent --base-url <serve>/v1` with the models reference and nop."""
-    root = tmp_path_factory.mktemp("mini-suite")
-    models = ["--model", "openai/reference", "--model", "openai/nop"]
-    return run_suite(harness_server, root, "--agent", "mini-swe-agent", *models, "--concurrency", "4", base_path="/v1")
+# `agentspec run specs/ --agent mini-swe-agent --base-url <serve>/v1` with the models reference and nop.
+suite = suite_fixture("mini")
 
 
 @pytest.fixture(scope="module")
@@ -68,24 +56,19 @@ def text_suite(
 
 @pytest.mark.slow
 def test_reference_passes_all_eight(suite: Suite, seed_specs: list[Spec]) -> None:
-    attempts = by_model(suite.attempts, "openai/reference")
-    assert [a["outcome"] for a in attempts] == ["passed"] * 8, [(a["task"], a["error"]) for a in attempts]
-    solutions = {s.id: solution_paths(s) for s in seed_specs}
-    for record in attempts:
+    for record in reference_passed_all_eight(suite, seed_specs, "openai/reference"):
         # One call running the shell commands that write the files, one running the submit command.
         assert record["turns"] == 2 and record["tokens_in"] > 0 and record["tokens_out"] > 0
         details = record["details"]
         assert details["version"] == "2.4.6" and details["protocol"] == "openai-chat"
         assert details["exit_status"] == "Submitted" and details["format_errors"] == 0
         assert details["commands"] >= 2 and details["context_window"] == 32768
-        assert set(record["changed_files"]) == solutions[record["task"]]
 
 
 @pytest.mark.slow
 def test_nop_fails_all_eight(suite: Suite) -> None:
-    attempts = by_model(suite.attempts, "openai/nop")
-    assert [(a["outcome"], a["failure_kind"]) for a in attempts] == [("failed", "tests_failed")] * 8
-    assert all(a["changed_files"] == [] and a["turns"] == 1 for a in attempts)
+    attempts = nop_failed_all_eight(suite, "openai/nop")
+    assert all(a["turns"] == 1 for a in attempts)
     assert all(a["details"]["exit_status"] == "Submitted" for a in attempts)
 
 
@@ -144,30 +127,11 @@ def test_the_context_window_goes_into_litellms_registry(seed_specs: list[Spec], 
     assert registry["openai/served-model"]["max_input_tokens"] == 8192
 
 
-@pytest.mark.parametrize(
-    ("model", "faults", "kind"),
-    [
-        ("openai/missing-model", None, "model_not_found"),
-        ("openai/notools", None, "no_tool_support"),
-        ("openai/reference", Faults(malformed="json"), "tool_format"),
-        ("openai/reference", Faults(malformed="name"), "tool_format"),
-        ("openai/reference", Faults(context_length=500), "context_exceeded"),
-    ],
-)
+@pytest.mark.parametrize(("model", "faults", "kind"), openai_model_failures("json", "name"))
 def test_model_failures_are_classified(
-    model: str,
-    faults: Faults | None,
-    kind: str,
-    mini: MiniSweAgent,
-    faulty_server: ModelServer,
-    seed_specs: list[Spec],
-    tmp_path: Path,
+    model: str, faults: Faults | None, kind: str, mini: MiniSweAgent, expect_failure_kind: ExpectFailureKind
 ) -> None:
-    if faults is not None:
-        faulty_server.faults = faults
-    record = attempt(mini, spec_named(seed_specs, "validators"), model, faulty_server.url + "/v1", tmp_path)
-    assert record.failure_kind == kind, record.error
-    assert record.error
+    expect_failure_kind(mini, model, faults, kind)
 
 
 def test_step_limit_is_max_turns(
@@ -183,21 +147,13 @@ def test_step_limit_is_max_turns(
 def test_refused_tool_call_ids_are_tool_format(
     mini: MiniSweAgent, faulty_server: ModelServer, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    # The files are written by the first call; the next request, carrying its id, is refused.
-    faulty_server.faults = Faults(mistral_tool_ids=True)
-    spec = spec_named(seed_specs, "validators")
-    result = act(mini, spec, "openai/reference", faulty_server.url + "/v1", tmp_path)
-    assert result.failure_kind == "tool_format", result.error
-    assert "must be a-z, A-Z, 0-9, with a length of 9" in (result.error or "")
+    assert_refused_tool_call_ids_are_tool_format(mini, faulty_server, seed_specs, tmp_path)
 
 
 def test_unreachable_server_is_a_backend_error_at_once(
     mini: MiniSweAgent, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    spec = spec_named(seed_specs, "validators")
-    result = act(mini, spec, "openai/reference", "http://127.0.0.1:9/v1", tmp_path)
-    assert result.failure_kind == "backend_error"
-    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+    assert_unreachable_is_a_backend_error(mini, seed_specs, tmp_path)
 
 
 def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,14 +17,17 @@ from agentspec.sandbox import Completed
 from agentspec.serve import Faults, ModelServer
 from agentspec.spec.model import Spec
 from tests.harness.conftest import (
+    ExpectFailureKind,
     Suite,
     act,
+    assert_unreachable_is_a_backend_error,
     attempt,
-    by_model,
-    require,
-    run_suite,
-    solution_paths,
+    harness_fixture,
+    nop_failed_all_eight,
+    openai_model_failures,
+    reference_passed_all_eight,
     spec_named,
+    suite_fixture,
 )
 from tests.harness.test_harness_context_window import task
 
@@ -32,41 +35,25 @@ VIBE_INSTALL = "python3.12 -m venv /opt/vibe-venv && /opt/vibe-venv/bin/pip inst
 # Vibe's own tools, as it offers them to the model (3.0.2).
 VIBE_TOOLS = {"read_file", "write_file", "edit", "bash"}
 
+vibe = harness_fixture(MistralVibeAgent, VIBE_INSTALL)
 
-@pytest.fixture(scope="module")
-def vibe() -> MistralVibeAgent:
-    agent = require(MistralVibeAgent, VIBE_INSTALL)
-    assert isinstance(agent, MistralVibeAgent)
-    return agent
-
-
-@pytest.fixture(scope="module")
-def suite(vibe: MistralVibeAgent, harness_server: ModelServer, tmp_path_factory: pytest.TempPathFactory) -> Suite:
-    """`agentspec run specs/ --agent vibe --base-url <serve>/v1` with the models reference and nop."""
-    root = tmp_path_factory.mktemp("vibe-suite")
-    models = ["--model", "openai/reference", "--model", "openai/nop"]
-    return run_suite(harness_server, root, "--agent", "vibe", *models, "--concurrency", "4", base_path="/v1")
+# `agentspec run specs/ --agent vibe --base-url <serve>/v1` with the models reference and nop.
+suite = suite_fixture("vibe")
 
 
 @pytest.mark.slow
 def test_reference_passes_all_eight(suite: Suite, seed_specs: list[Spec]) -> None:
-    attempts = by_model(suite.attempts, "openai/reference")
-    assert [a["outcome"] for a in attempts] == ["passed"] * 8, [(a["task"], a["error"]) for a in attempts]
-    solutions = {s.id: solution_paths(s) for s in seed_specs}
-    for record in attempts:
+    for record in reference_passed_all_eight(suite, seed_specs, "openai/reference"):
         # One answer writing the files with Vibe's write_file, one saying it is done.
         assert record["turns"] == 2 and record["tokens_in"] > 0 and record["tokens_out"] > 0
         details = record["details"]
         assert details["version"] == "vibe 3.0.2" and details["protocol"] == "openai-chat"
         assert details["tool_calls"] >= 1 and details["outcome"] == "finished"
-        assert set(record["changed_files"]) == solutions[record["task"]]
 
 
 @pytest.mark.slow
 def test_nop_fails_all_eight(suite: Suite) -> None:
-    attempts = by_model(suite.attempts, "openai/nop")
-    assert [(a["outcome"], a["failure_kind"]) for a in attempts] == [("failed", "tests_failed")] * 8
-    assert all(a["changed_files"] == [] and a["turns"] == 1 and a["tokens_in"] > 0 for a in attempts)
+    assert all(a["turns"] == 1 and a["tokens_in"] > 0 for a in nop_failed_all_eight(suite, "openai/nop"))
 
 
 @pytest.mark.slow
@@ -99,31 +86,11 @@ def test_vibe_gets_the_context_window_in_its_fresh_home(seed_specs: list[Spec], 
     assert env[config["providers"][0]["api_key_env_var"]]
 
 
-@pytest.mark.parametrize(
-    ("model", "faults", "kind"),
-    [
-        ("openai/missing-model", None, "model_not_found"),
-        ("openai/notools", None, "no_tool_support"),
-        ("openai/reference", Faults(malformed="json"), "tool_format"),
-        ("openai/reference", Faults(malformed="text"), "tool_format"),
-        ("openai/reference", Faults(malformed="name"), "tool_format"),
-        ("openai/reference", Faults(context_length=500), "context_exceeded"),
-    ],
-)
+@pytest.mark.parametrize(("model", "faults", "kind"), openai_model_failures("json", "text", "name"))
 def test_model_failures_are_classified(
-    model: str,
-    faults: Faults | None,
-    kind: str,
-    vibe: MistralVibeAgent,
-    faulty_server: ModelServer,
-    seed_specs: list[Spec],
-    tmp_path: Path,
+    model: str, faults: Faults | None, kind: str, vibe: MistralVibeAgent, expect_failure_kind: ExpectFailureKind
 ) -> None:
-    if faults is not None:
-        faulty_server.faults = faults
-    record = attempt(vibe, spec_named(seed_specs, "validators"), model, faulty_server.url + "/v1", tmp_path)
-    assert record.failure_kind == kind, record.error
-    assert record.error
+    expect_failure_kind(vibe, model, faults, kind)
 
 
 def test_an_ollama_model_goes_through_ollamas_openai_compatible_v1(
@@ -146,10 +113,7 @@ def test_turn_limit_is_max_turns(
 def test_unreachable_server_is_a_backend_error_at_once(
     vibe: MistralVibeAgent, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    spec = spec_named(seed_specs, "validators")
-    result = act(vibe, spec, "openai/reference", "http://127.0.0.1:9/v1", tmp_path)
-    assert result.failure_kind == "backend_error"
-    assert "cannot reach the model server at http://127.0.0.1:9/v1" in (result.error or "")
+    assert_unreachable_is_a_backend_error(vibe, seed_specs, tmp_path)
 
 
 def test_missing_cli_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

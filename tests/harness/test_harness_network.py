@@ -23,17 +23,16 @@ from pathlib import Path
 
 import pytest
 
-from agentspec.agents.base import AgentTask, Endpoint
+from agentspec.agents.base import Endpoint
 from agentspec.agents.command import CommandAgent
 from agentspec.agents.harness import harness_classes
 from agentspec.agents.process import as_seen_inside, harness_route
-from agentspec.runner.workspace import make_workspace
 from agentspec.sandbox import Sandbox, bwrap_available
 from agentspec.sandbox.relay import INSIDE_SOCKETS
 from agentspec.sandbox.routes import route_endpoint
 from agentspec.serve import ModelServer
 from agentspec.spec.model import Spec
-from tests.harness.conftest import FAKES, act, attempt, spec_named
+from tests.harness.conftest import FAKES, act, attempt, spec_named, validators_task
 
 PROBE = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKES / 'network_probe.py'))}"
 needs_bwrap = pytest.mark.skipif(not bwrap_available(), reason="needs bubblewrap (apt-get install bubblewrap)")
@@ -183,12 +182,8 @@ def test_an_endpoint_that_refuses_the_harness_is_a_backend_error_and_the_run_goe
 def test_without_bubblewrap_the_harness_has_the_hosts_network_and_says_so(
     harness_server: ModelServer, other_service: Service, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    spec = spec_named(seed_specs, "validators")
-    workspace, scratch = tmp_path / "workspace", tmp_path / "scratch"
-    make_workspace(spec, workspace)
-    scratch.mkdir()
     endpoint = Endpoint.parse("openai/nop", harness_server.url + "/v1")
-    task = AgentTask(spec, workspace, scratch, Sandbox("none"), endpoint)
+    task = validators_task(seed_specs, tmp_path, Sandbox("none"), endpoint)
     result = asyncio.run(_probe(other_service, []).act(task))
     assert (result.details["sandbox"], result.details["network"]) == ("none", "host")
     assert result.details["other_loopback_port"] == "reached"
@@ -199,19 +194,15 @@ def test_without_bubblewrap_the_harness_has_the_hosts_network_and_says_so(
 def test_every_harness_is_given_the_url_it_reaches_the_endpoint_by(
     name: str, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    spec = spec_named(seed_specs, "validators")
-    workspace, scratch = tmp_path / "workspace", tmp_path / "scratch"
-    make_workspace(spec, workspace)
-    scratch.mkdir()
     endpoint = Endpoint.parse("openai/m", "https://api.example.com/v1")
-    task = AgentTask(spec, workspace, scratch, Sandbox("bwrap"), endpoint)
+    task = validators_task(seed_specs, tmp_path, Sandbox("bwrap"), endpoint)
     route = harness_route(task)
     assert route is not None and route.url == "https://api.example.com:10443/v1"
     inside = as_seen_inside(task, route)
     assert inside.endpoint is not None and task.endpoint == endpoint  # the attempt keeps the real endpoint
     agent = harness_classes()[name](executable=sys.executable)
     argv, env = agent.command(inside, inside.endpoint), agent.environment(inside, inside.endpoint)
-    written = " ".join([*argv, *env.values(), *(p.read_text() for p in scratch.rglob("*") if p.is_file())])
+    written = " ".join([*argv, *env.values(), *(p.read_text() for p in task.scratch.rglob("*") if p.is_file())])
     assert "api.example.com:10443" in written
     assert "https://api.example.com/" not in written and 'https://api.example.com"' not in written
 
@@ -220,10 +211,7 @@ def test_every_harness_is_given_the_url_it_reaches_the_endpoint_by(
 def test_a_command_without_a_model_has_no_network_at_all(
     other_service: Service, seed_specs: list[Spec], tmp_path: Path
 ) -> None:
-    spec = spec_named(seed_specs, "validators")
-    workspace, scratch = tmp_path / "workspace", tmp_path / "scratch"
-    make_workspace(spec, workspace)
-    scratch.mkdir()
+    task = validators_task(seed_specs, tmp_path, Sandbox("bwrap"))
     code = (
         "import json, socket\n"
         "try:\n"
@@ -233,5 +221,5 @@ def test_a_command_without_a_model_has_no_network_at_all(
         "print(json.dumps({'details': {'other_loopback_port': seen}}))\n"
     )
     agent = CommandAgent(f"--parser=json {shlex.quote(sys.executable)} -c {shlex.quote(code)}")
-    result = asyncio.run(agent.act(AgentTask(spec, workspace, scratch, Sandbox("bwrap"))))
+    result = asyncio.run(agent.act(task))
     assert (result.details["network"], result.details["other_loopback_port"]) == ("none", "Connection refused")
