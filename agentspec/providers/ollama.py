@@ -21,7 +21,6 @@ from agentspec.providers.classify import TransientError, stream_error
 from agentspec.providers.exchange import HttpProvider
 from agentspec.providers.http import HttpClient, StreamClock
 from agentspec.providers.settings import ProviderSettings
-from agentspec.providers.truncation import PromptWatch
 from agentspec.providers.wire import function_tools, ndjson, stop_reason, tool_call
 
 DEFAULT_PORT = 11434
@@ -47,6 +46,8 @@ class OllamaProvider(HttpProvider):
     default_base_url = "http://127.0.0.1:11434"
     base_url_variable = "OLLAMA_HOST"
     chat_path = "/api/chat"
+    truncating_server = "Ollama"
+    truncation_advice = "Give the model a larger context (OLLAMA_CONTEXT_LENGTH, or num_ctx in its Modelfile)"
 
     def __init__(self, endpoint: EndpointLike, settings: ProviderSettings | None = None) -> None:
         """Open an HTTP client to the server (OLLAMA_HOST forms accepted)."""
@@ -59,20 +60,6 @@ class OllamaProvider(HttpProvider):
             headers,
             "is Ollama running? Start it with `ollama serve`, or point OLLAMA_HOST or --base-url at it",
         )
-        self._prompts = PromptWatch()
-
-    async def chat(self, messages: Sequence[Message], tools: Sequence[ToolSpec], *, stream: bool) -> Reply:
-        """One `/api/chat` exchange; a prompt Ollama silently cut to fit its context is `context_truncated`."""
-        reply = await super().chat(messages, tools, stream=stream)
-        truncated = self._prompts.check(messages, tools, reply.usage.input_tokens)
-        if truncated is not None:
-            raise BackendError(
-                f"Ollama at {self.http.base_url} cut the prompt of {self.model!r} to fit its context without an "
-                f"error: {truncated}. Give the model a larger context (OLLAMA_CONTEXT_LENGTH, or num_ctx in its "
-                "Modelfile)",
-                failure_kind=FailureKind.CONTEXT_TRUNCATED,
-            )
-        return reply
 
     def body(self, messages: Sequence[Message], tools: Sequence[ToolSpec], stream: bool) -> dict[str, Any]:
         """The `/api/chat` request body."""

@@ -24,7 +24,6 @@ from agentspec.providers.exchange import HttpProvider
 from agentspec.providers.http import HttpClient, StreamClock
 from agentspec.providers.probe import server_facts
 from agentspec.providers.settings import ProviderSettings
-from agentspec.providers.truncation import PromptWatch
 from agentspec.providers.wire import Assembly, function_tools, sse, sse_json, stop_reason, tool_call
 
 HINT = (
@@ -47,6 +46,12 @@ class OpenAIProvider(HttpProvider):
     default_base_url = "http://127.0.0.1:8000/v1"
     base_url_variable = "OPENAI_BASE_URL"
     chat_path = "/chat/completions"
+    # Ollama's `/v1` truncates as its native API does; llama.cpp with context shift drops the conversation's start.
+    truncating_server = "the server"
+    truncation_advice = (
+        "Give the model a larger context (Ollama: OLLAMA_CONTEXT_LENGTH or num_ctx; llama.cpp: -c, without "
+        "--context-shift)"
+    )
 
     def __init__(self, endpoint: EndpointLike, settings: ProviderSettings | None = None) -> None:
         """Open an HTTP client; the key comes from the settings or OPENAI_API_KEY, and is optional."""
@@ -55,24 +60,6 @@ class OpenAIProvider(HttpProvider):
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         timeouts = self.settings.timeouts_for(self.name, endpoint.name)
         self.http = HttpClient(openai_url(endpoint.base_url), self.settings, timeouts, headers, HINT)
-        self._prompts = PromptWatch()
-
-    async def chat(self, messages: Sequence[Message], tools: Sequence[ToolSpec], *, stream: bool) -> Reply:
-        """One exchange; a prompt the server silently cut to fit its context is `context_truncated`.
-
-        Ollama's `/v1` truncates as its native API does, and llama.cpp with context shift drops the start of
-        the conversation: the reply's prompt count is the only sign (agentspec/providers/truncation.py).
-        """
-        reply = await super().chat(messages, tools, stream=stream)
-        truncated = self._prompts.check(messages, tools, reply.usage.input_tokens)
-        if truncated is not None:
-            raise BackendError(
-                f"the server at {self.http.base_url} cut the prompt of {self.model!r} to fit its context without "
-                f"an error: {truncated}. Give the model a larger context (Ollama: OLLAMA_CONTEXT_LENGTH or num_ctx; "
-                "llama.cpp: -c, without --context-shift)",
-                failure_kind=FailureKind.CONTEXT_TRUNCATED,
-            )
-        return reply
 
     def body(self, messages: Sequence[Message], tools: Sequence[ToolSpec], stream: bool) -> dict[str, Any]:
         """The `/chat/completions` request body (no `tool_choice`: "auto" is the default where tools work)."""
