@@ -37,17 +37,44 @@ def find_cli(
         found = shutil.which(wanted)
         if found is None:
             raise UsageError(f"{variable}={wanted!r} is not an executable program ({label}); {install}")
-        return str(Path(found).absolute())
+        return unshimmed(str(Path(found).absolute()))
     for name in names:
         found = shutil.which(name)
         if found is not None:
-            return str(Path(found).absolute())
+            return unshimmed(str(Path(found).absolute()))
     for path in fallbacks:
         if is_program(path):
             return path
     where = " or ".join([*(f"`{n}` on PATH" for n in names), *fallbacks])
     setting = f", or set {variable} to its path" if variable else ""
     raise UsageError(f"{label} is not installed (no {where}); {install}{setting}")
+
+
+def unshimmed(program: str) -> str:
+    """The program a pyenv shim stands for, else `program` itself.
+
+    A shim (`$PYENV_ROOT/shims/NAME`) is a shell script that runs pyenv's own files to choose an interpreter;
+    the sandbox shows neither them nor the user's HOME, so inside it the shim fails ("pyenv: No such file").
+    The program it would run is a real file that the sandbox can show.
+    """
+    path = Path(program)
+    root = path.parent.parent
+    pyenv = root / "libexec" / "pyenv"
+    if path.parent.name != "shims" or not is_program(str(pyenv)):
+        return program
+    try:
+        done = subprocess.run(
+            [str(pyenv), "which", path.name],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYENV_ROOT": str(root)},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return program
+    real = done.stdout.strip()
+    return real if done.returncode == 0 and is_program(real) else program
 
 
 def is_program(path: str) -> bool:

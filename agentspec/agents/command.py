@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.agents.base import Agent, AgentResult, AgentTask, register_agent_factory
-from agentspec.agents.cli import CliLookup, FoundCli
+from agentspec.agents.cli import CliLookup, FoundCli, unshimmed
 from agentspec.agents.harness import harness_classes
 from agentspec.agents.output import clipped
 from agentspec.agents.process import as_seen_inside, harness_env, harness_home, harness_route, run_harness, write_prompt
@@ -141,7 +141,7 @@ class CommandAgent(FoundCli, Agent):
             if found is None:
                 raise UsageError(f"command:{template}: the program {words[0]!r} is not installed (not on PATH)")
             self.cli_lookup = CliLookup(f"the program {words[0]!r}", None, (words[0],), "install it on this node")
-            words[0] = str(Path(found).absolute())
+            words[0] = unshimmed(str(Path(found).absolute()))
         self.executable, *self.arguments = words
         # A template that names the model server cannot run without one; any other may run with or without.
         self.needs_model = any(f"{{{name}}}" in template for name in ("model", "provider", "base_url"))  # type: ignore[misc]
