@@ -124,9 +124,6 @@ def report_json(cli: RunCli, results: Path, *extra: str) -> list[dict[str, Any]]
 # its tests count; a llama server).
 WHOLE_FOLDER_GROUPS = ("ray", "real_server")
 SHARED_SESSION_FIXTURES = ("compared", "hostile_site")
-# A harness file's tests that read its module's run of the seed suite (fixtures named `*suite`) stay on one worker;
-# its other tests run the CLI once each, and spread over the workers (a CLI mostly waits: Qwen Code idles ~20 s).
-SPREAD_FOLDERS = ("harness",)
 
 
 def xdist_group_of(path: Path, fixtures: set[str]) -> str:
@@ -147,15 +144,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         fixtures.setdefault(item.path, set()).update(getattr(item, "fixturenames", ()))
     for item in items:
-        if item.get_closest_marker("xdist_group") is None and not spreads(item):
+        if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(xdist_group_of(item.path, fixtures[item.path])))
-
-
-def spreads(item: pytest.Item) -> bool:
-    """Whether a test may run on any worker: in SPREAD_FOLDERS, and reading no module run of the suite."""
-    relative = item.path.relative_to(REPO / "tests") if item.path.is_relative_to(REPO / "tests") else item.path
-    names = getattr(item, "fixturenames", ())
-    return relative.parts[0] in SPREAD_FOLDERS and not any(name.endswith("suite") for name in names)
 
 
 # Hypothesis's 200 ms deadline per example measures the machine's load, not the code: on 2 cores shared by parallel
