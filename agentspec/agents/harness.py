@@ -34,7 +34,7 @@ from agentspec.sandbox import Completed, default_env
 _HARNESSES: dict[str, type[HarnessAgent]] = {}
 
 # For CLIs that speak only OpenAI's chat completions: an `anthropic/` model names an Anthropic Messages server.
-OPENAI_CHAT_ONLY = {
+_OPENAI_CHAT_ONLY = {
     "anthropic": "it speaks OpenAI chat completions, not Anthropic Messages; use --model openai/NAME with the "
     "server's /v1 URL (llama.cpp, vLLM and agentspec serve speak both), or --agent claude-code or aider",
 }
@@ -163,6 +163,25 @@ class HarnessAgent(FoundCli, Agent):
         env = default_env()
         env["PATH"] += f":{Path(self.executable).parent}"
         return env | home_env(home)
+
+
+def chat_base_url(endpoint: Endpoint) -> str:
+    """The OpenAI-style base (ending in `/v1`) a chat-completions CLI sends `/chat/completions` to."""
+    return endpoint.base_url + "/v1" if endpoint.provider == "ollama" else endpoint.base_url
+
+
+class OpenAIChatHarness(HarnessAgent):
+    """A harness that speaks only OpenAI chat completions: Ollama through its `/v1`, no `anthropic/` models."""
+
+    refused_providers = _OPENAI_CHAT_ONLY
+
+    def protocol(self, endpoint: Endpoint) -> str:
+        """Chat completions, whatever the provider."""
+        return "openai-chat"
+
+    def server_url(self, endpoint: Endpoint) -> str:
+        """Where the CLI sends `/chat/completions`."""
+        return chat_base_url(endpoint)
 
 
 def harness_classes() -> dict[str, type[HarnessAgent]]:

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup, install_folder
-from agentspec.agents.harness import OPENAI_CHAT_ONLY, HarnessAgent
+from agentspec.agents.harness import OpenAIChatHarness, chat_base_url
 from agentspec.agents.output import clipped, error_kind
 from agentspec.agents.process import home_of
 from agentspec.failures import FailureKind, Kind
@@ -79,11 +79,6 @@ _EXCEPTION_KINDS = {
     "ServiceUnavailableError": FailureKind.BACKEND_ERROR,
     "RateLimitError": FailureKind.BACKEND_ERROR,
 }
-
-
-def chat_base_url(endpoint: Endpoint) -> str:
-    """The OpenAI-style base (ending in `/v1`) litellm sends `/chat/completions` to."""
-    return endpoint.base_url + "/v1" if endpoint.provider == "ollama" else endpoint.base_url
 
 
 def litellm_model(endpoint: Endpoint) -> str:
@@ -229,25 +224,16 @@ def _shown(message: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @register_agent
-class MiniSweAgent(HarnessAgent):
+class MiniSweAgent(OpenAIChatHarness):
     """mini-swe-agent (`mini`) with its `bash` tool against an OpenAI-compatible endpoint; see the module docstring."""
 
     name = "mini-swe-agent"
     title = "mini-swe-agent"
-    refused_providers = OPENAI_CHAT_ONLY
     cli = CLI
     args_variable = "AGENTSPEC_MINI_SWE_AGENT_ARGS"
     # mini-swe-agent's config the agent starts from, and whether its model reads commands from text.
     base_config: ClassVar[str] = "mini.yaml"
     text_based: ClassVar[bool] = False
-
-    def protocol(self, endpoint: Endpoint) -> str:
-        """The OpenAI route of litellm speaks chat completions."""
-        return "openai-chat"
-
-    def server_url(self, endpoint: Endpoint) -> str:
-        """Where litellm sends `/chat/completions`."""
-        return chat_base_url(endpoint)
 
     def command(self, task: AgentTask, endpoint: Endpoint) -> list[str]:
         """The command line; the task and the model are in the config written by `settings`."""

@@ -34,7 +34,7 @@ import tomli_w
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
-from agentspec.agents.harness import OPENAI_CHAT_ONLY, HarnessAgent
+from agentspec.agents.harness import OpenAIChatHarness, chat_base_url
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events
 from agentspec.agents.process import write_prompt
 from agentspec.failures import FailureKind, Kind
@@ -65,11 +65,6 @@ OUTCOME_KINDS = {
     "aborted": FailureKind.HARNESS_ERROR,
     "refusal": FailureKind.HARNESS_ERROR,
 }
-
-
-def chat_base_url(endpoint: Endpoint) -> str:
-    """The OpenAI-style base (ending in `/v1`) Vibe sends `/chat/completions` to."""
-    return endpoint.base_url + "/v1" if endpoint.provider == "ollama" else endpoint.base_url
 
 
 def vibe_config(endpoint: Endpoint, context_window: int | None, time_s: float) -> dict[str, Any]:
@@ -228,22 +223,13 @@ def _text(entry: Mapping[str, Any]) -> str:
 
 
 @register_agent
-class MistralVibeAgent(HarnessAgent):
+class MistralVibeAgent(OpenAIChatHarness):
     """Mistral Vibe (`vibe -p --output streaming`) against an OpenAI-compatible endpoint; see the module docstring."""
 
     name = "vibe"
     title = "Mistral Vibe"
-    refused_providers = OPENAI_CHAT_ONLY
     cli = CLI
     args_variable = "AGENTSPEC_VIBE_ARGS"
-
-    def protocol(self, endpoint: Endpoint) -> str:
-        """Vibe's generic backend speaks chat completions."""
-        return "openai-chat"
-
-    def server_url(self, endpoint: Endpoint) -> str:
-        """Where Vibe sends `/chat/completions`."""
-        return chat_base_url(endpoint)
 
     def command(self, task: AgentTask, endpoint: Endpoint) -> list[str]:
         """The command line: headless, streaming entries, every tool call approved, the workspace trusted."""

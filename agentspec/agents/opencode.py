@@ -30,7 +30,7 @@ from typing import Any
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
-from agentspec.agents.harness import OPENAI_CHAT_ONLY, HarnessAgent
+from agentspec.agents.harness import OpenAIChatHarness, chat_base_url
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events
 from agentspec.failures import FailureKind
 from agentspec.sandbox import Completed
@@ -44,11 +44,6 @@ QUIET = {
     "OPENCODE_DISABLE_PROJECT_CONFIG": "true",
     "OPENCODE_DISABLE_DEFAULT_PLUGINS": "true",
 }
-
-
-def chat_base_url(endpoint: Endpoint) -> str:
-    """The OpenAI-style base (ending in `/v1`) OpenCode sends `/chat/completions` to."""
-    return endpoint.base_url + "/v1" if endpoint.provider == "ollama" else endpoint.base_url
 
 
 def opencode_config(endpoint: Endpoint, context_window: int | None, key: str) -> dict[str, Any]:
@@ -136,22 +131,13 @@ def _message(error: Any) -> str:
 
 
 @register_agent
-class OpenCodeAgent(HarnessAgent):
+class OpenCodeAgent(OpenAIChatHarness):
     """OpenCode (`opencode run --format json`) against an OpenAI-compatible endpoint; see the module docstring."""
 
     name = "opencode"
     title = "OpenCode"
-    refused_providers = OPENAI_CHAT_ONLY
     cli = CLI
     args_variable = "AGENTSPEC_OPENCODE_ARGS"
-
-    def protocol(self, endpoint: Endpoint) -> str:
-        """OpenCode's openai-compatible provider speaks chat completions."""
-        return "openai-chat"
-
-    def server_url(self, endpoint: Endpoint) -> str:
-        """Where OpenCode sends `/chat/completions`."""
-        return chat_base_url(endpoint)
 
     def command(self, task: AgentTask, endpoint: Endpoint) -> list[str]:
         """The command line (the prompt goes on standard input)."""

@@ -35,7 +35,7 @@ from typing import Any
 
 from agentspec.agents.base import AgentResult, AgentTask, Endpoint, register_agent
 from agentspec.agents.cli import CliLookup
-from agentspec.agents.harness import OPENAI_CHAT_ONLY, HarnessAgent
+from agentspec.agents.harness import OpenAIChatHarness, chat_base_url
 from agentspec.agents.output import TEXT_CALL, clipped, error_kind, json_events, tail
 from agentspec.failures import FailureKind, Kind
 from agentspec.sandbox import Completed
@@ -53,11 +53,6 @@ _STATUS = re.compile(r"API Error: (\d{3})\b")
 _CONTEXT_REFUSED = re.compile(r"Context is too large to send", re.IGNORECASE)
 # Its answers to a call it cannot run: a tool it does not have, arguments its schema rejects.
 BAD_CALL = re.compile(r"not found in registry|Invalid parameters provided", re.IGNORECASE)
-
-
-def chat_base_url(endpoint: Endpoint) -> str:
-    """The OpenAI-style base (ending in `/v1`) Qwen Code sends `/chat/completions` to."""
-    return endpoint.base_url + "/v1" if endpoint.provider == "ollama" else endpoint.base_url
 
 
 def qwen_settings(endpoint: Endpoint, context_window: int | None) -> dict[str, Any]:
@@ -156,22 +151,13 @@ def _text(content: Any) -> str:
 
 
 @register_agent
-class QwenCodeAgent(HarnessAgent):
+class QwenCodeAgent(OpenAIChatHarness):
     """Qwen Code (`qwen --output-format stream-json`) against a chat completions endpoint; see the module docstring."""
 
     name = "qwen-code"
     title = "Qwen Code"
-    refused_providers = OPENAI_CHAT_ONLY
     cli = CLI
     args_variable = "AGENTSPEC_QWEN_CODE_ARGS"
-
-    def protocol(self, endpoint: Endpoint) -> str:
-        """Qwen Code's `openai` auth type speaks chat completions."""
-        return "openai-chat"
-
-    def server_url(self, endpoint: Endpoint) -> str:
-        """Where Qwen Code sends `/chat/completions`."""
-        return chat_base_url(endpoint)
 
     def command(self, task: AgentTask, endpoint: Endpoint) -> list[str]:
         """The command line (the prompt goes on standard input)."""
