@@ -26,6 +26,7 @@ from agentspec.runner.grade import Grade
 from agentspec.runner.grading_copy import grade_snapshot
 from agentspec.runner.plan import Attempt
 from agentspec.runner.review_bounded import review_bounded
+from agentspec.runner.review_workers import ReviewWorkers
 from agentspec.runner.snapshot import Snapshot, changed_paths, take_snapshot
 from agentspec.runner.testset import VOIDING_KINDS, TestSet, Unmet
 from agentspec.runner.tree import remove_tree
@@ -48,6 +49,8 @@ class AttemptContext:
     agent_grace_s: float = 30.0
     # The served context per endpoint (preflight's `context_length`), handed to harnesses as their window.
     context_windows: Mapping[Endpoint, int] = field(default_factory=dict)
+    # The run's review processes, shared by its attempts (None: each review starts a process of its own).
+    review_workers: ReviewWorkers | None = None
 
 
 class StepFailed(Exception):
@@ -147,9 +150,8 @@ async def _steps(attempt: Attempt, agent: Agent, context: AttemptContext, root: 
         starter = {f.path: f.text for f in starter_files(attempt.spec)}
         changed = changed_paths(snapshot, starter)
         if context.reviewer is not None:
-            done.findings = await review_bounded(
-                context.reviewer, attempt, {p: final[p] for p in changed if p in final}
-            )
+            files = {p: final[p] for p in changed if p in final}
+            done.findings = await review_bounded(context.reviewer, attempt, files, workers=context.review_workers)
         done.findings += _scaling_findings(done.measurements, final)
 
 

@@ -2,8 +2,8 @@
 
 The reviewer parses model-written code with libcst, whose cost grows fast with a file's size (a 2 MB
 file took 86 s and 1.26 GB inside the agentspec process, stalling every attempt sharing its event
-loop). `review_bounded` runs the reviewer in a separate Python process (``python -m
-agentspec.runner.review_child``) with RLIMIT_AS at ``memory_mb`` and kills it at ``time_s``; files over
+loop). `review_bounded` runs the reviewer in a separate Python process (one of the run's `ReviewWorkers`,
+``python -m agentspec.runner.review_child``) with RLIMIT_AS at ``memory_mb`` and kills it at ``time_s``; files over
 ``max_file_bytes`` and past ``max_files`` are not reviewed. A reviewer that cannot be pickled (a closure)
 runs in a thread instead, off the event loop, with the time limit only. What was cut or went wrong is recorded as
 findings of its own, ``review-truncated`` and ``review-error`` (severity info: the limit is agentspec's,
@@ -13,16 +13,12 @@ not the model's), so the attempt is recorded and the run goes on.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import pickle
-import resource
-import subprocess
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from agentspec.runner.review_workers import ReviewFailed, ReviewWorkers
 
 REVIEW_ERROR = "review-error"
 REVIEW_TRUNCATED = "review-truncated"
@@ -70,8 +66,17 @@ async def review_bounded(
     attempt: Any,
     files: Mapping[str, str],
     budget: ReviewBudget | None = None,
+    workers: ReviewWorkers | None = None,
 ) -> Findings:
-    """`reviewer(attempt, files)` in a child process within `budget`; never raises for the review's own failures."""
+    """`reviewer(attempt, files)` in a review process within `budget`; never raises for the review's own failures.
+
+    Args:
+        reviewer: The review step (a picklable function; a closure runs in a thread instead).
+        attempt: What the reviewer is told about the attempt.
+        files: The changed files, path -> text.
+        budget: The review's bounds (default `ReviewBudget()`).
+        workers: The run's review processes; without them, the review gets a process of its own.
+    """
     budget = budget or ReviewBudget()
     kept, notes = within_caps(files, budget)
     if not kept:
@@ -80,44 +85,13 @@ async def review_bounded(
         payload = pickle.dumps((reviewer, attempt, kept))
     except (pickle.PicklingError, AttributeError, TypeError):
         return [*notes, *await _in_thread(reviewer, attempt, kept, budget)]
-    # The child imports what this process can: agentspec, and the reviewer's module wherever it came from.
-    path = [str(Path(__file__).resolve().parents[2]), *(p for p in sys.path if p)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
-    limit = budget.memory_mb * 1024 * 1024
-
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "agentspec.runner.review_child",
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        preexec_fn=cap,
-    )
     try:
-        out, err = await asyncio.wait_for(process.communicate(payload), budget.time_s)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        return [*notes, _note(REVIEW_ERROR, "", f"the review took longer than {budget.time_s:g}s and was stopped")]
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    if process.returncode != 0:
-        last = (err.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
-        if "MemoryError" in last:
-            last = f"it needed more than its {budget.memory_mb} MB"
-        return [*notes, _note(REVIEW_ERROR, "", f"the review failed: {last[:300]}")]
-    try:
-        findings = json.loads(out)
-    except ValueError:
-        return [*notes, _note(REVIEW_ERROR, "", "the review's process printed something other than findings")]
-    return [*notes, *findings]
+        if workers is not None:
+            return [*notes, *await workers.review(payload, budget.memory_mb, budget.time_s)]
+        async with ReviewWorkers(keep=0) as own:
+            return [*notes, *await own.review(payload, budget.memory_mb, budget.time_s)]
+    except ReviewFailed as exc:
+        return [*notes, _note(REVIEW_ERROR, "", str(exc))]
 
 
 async def _in_thread(

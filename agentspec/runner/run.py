@@ -20,6 +20,7 @@ from agentspec.runner.executor import Executor, LocalExecutor
 from agentspec.runner.plan import NO_MODEL, Attempt
 from agentspec.runner.provenance import attempt_provenance
 from agentspec.runner.review_step import review_changed_files
+from agentspec.runner.review_workers import ReviewWorkers
 from agentspec.runner.sweep import make_work_root, sweep_stale_work_dirs
 from agentspec.runner.testset import TestSet
 from agentspec.runner.testset_cache import cache_test_set, cached_test_set
@@ -75,6 +76,7 @@ class Runner:
     executor: Executor = field(default_factory=LocalExecutor)
     _endpoint_gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False)
     _test_sets: dict[str, asyncio.Task[TestSet]] = field(default_factory=dict, init=False)
+    _review_workers: ReviewWorkers | None = field(default=None, init=False)
 
     def pending(self, attempts: Sequence[Attempt]) -> list[Attempt]:
         """The attempts to run: unrecorded ones (all with `rerun`), and infrastructure errors with `retry_errors`."""
@@ -96,6 +98,8 @@ class Runner:
         sweep_stale_work_dirs()
         work_root = make_work_root()
         tasks: list[asyncio.Future[Any]] = []
+        # Review processes outlive an attempt: each loads Python, libcst and the rules once for many reviews.
+        self._review_workers = ReviewWorkers(keep=min(self.concurrency, 4))
         try:
 
             async def one(attempt: Attempt) -> None:
@@ -124,6 +128,7 @@ class Runner:
                 task.cancel()
             # Let cancelled attempts and gradings finish unwinding before their folders go.
             await asyncio.gather(*pending, return_exceptions=True)
+            await self._review_workers.close()
             _remove(work_root)
             self.store.finish_run(run.id, {"ran": len(outcome.ran), "interrupted": outcome.interrupted})
         return outcome
@@ -145,7 +150,12 @@ class Runner:
             ), None
         windows = {e: n for e, b in self.backends.items() if isinstance(n := b.get("context_length"), int)}
         context = AttemptContext(
-            self.sandbox, work_root, self.reviewer, agent_grace_s=self.agent_grace_s, context_windows=windows
+            self.sandbox,
+            work_root,
+            self.reviewer,
+            agent_grace_s=self.agent_grace_s,
+            context_windows=windows,
+            review_workers=self._review_workers,
         )
         try:
             return await self.executor.run(attempt, self.agents[attempt.agent], context, test_set)
