@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
+import os
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +28,20 @@ from agentspec.providers.classify import ServerUnreachable, TransientError, erro
 from agentspec.providers.settings import ProviderSettings, Timeouts
 
 T = TypeVar("T")
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client shares: httpx's defaults, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR`.
+
+    Each new client used to load the CA bundle again: about 90 ms of CPU (measured), paid by every attempt
+    and every preflight, for servers that are mostly plain HTTP on loopback. Built once per CA setting.
+    """
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context()
 
 
 class StreamClock:
@@ -93,7 +110,7 @@ class HttpClient:
         self.hint = hint
         limit = httpx.Timeout(connect=timeouts.connect_s, read=None, write=timeouts.connect_s, pool=None)
         merged = {**headers, **settings.headers}
-        self._client = httpx.AsyncClient(base_url=self.base_url, headers=merged, timeout=limit)
+        self._client = httpx.AsyncClient(base_url=self.base_url, headers=merged, timeout=limit, verify=tls_context())
 
     async def aclose(self) -> None:
         """Close the connections."""
