@@ -59,6 +59,11 @@ def isolated_from_the_user(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         patch.setenv(name, str(home / name.lower()))
     patch.setenv("TMPDIR", str(scratch))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The workers of this session share their test-set cache (entries are written whole, by rename), so a
+        # spec's starter and reference are graded once per session, not once per worker. The folder above the
+        # worker's basetemp is this session's own.
+        patch.setenv("AGENTSPEC_CACHE_DIR", str(tmp_path_factory.getbasetemp().parent / "agentspec-cache"))
     patch.setattr(tempfile, "tempdir", None)  # gettempdir() caches its answer; make it read TMPDIR again
     for name in list(os.environ):
         if name.startswith(LEAKY_PREFIXES):
