@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -68,9 +69,17 @@ def isolated_from_the_user(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     for name in list(os.environ):
         if name.startswith(LEAKY_PREFIXES):
             patch.delenv(name)
+    # Started as a background job (`cmd &` in a script, nohup), a process inherits SIGINT ignored, and so would
+    # every command a test starts, which the Ctrl-C tests then could not interrupt. A handler is not inherited
+    # across exec, so with one here the commands start with SIGINT's default, as from a terminal.
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         patch.undo()
         shutil.rmtree(scratch, ignore_errors=True)
 
