@@ -18,11 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agentspec.runner.review_workers import ReviewFailed, ReviewWorkers
+from agentspec.runner.review_workers import Findings, ReviewFailed, ReviewWorkers
 
 REVIEW_ERROR = "review-error"
 REVIEW_TRUNCATED = "review-truncated"
-Findings = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)

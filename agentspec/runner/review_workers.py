@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import resource
-import struct
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from agentspec.runner.review_child import HEADER
+
 Findings = list[dict[str, Any]]
-HEADER = struct.Struct(">Q")
 
 
 class ReviewFailed(Exception):
@@ -130,7 +130,7 @@ class ReviewWorkers:
             try:
                 findings = json.loads(body)
             except ValueError:
-                raise ReviewFailed("the review's process printed something other than findings") from None
+                findings = None
             if not isinstance(findings, list):
                 raise ReviewFailed("the review's process printed something other than findings")
             worker.reviews += 1
